@@ -1,0 +1,118 @@
+"""Chinese working days, from the system's own calendar table (DESIGN §2.4).
+
+A day is a working day when it is Monday–Friday and not a holiday, or when it is a 调休
+weekend day entered as a working day. Years without entered holiday data are not guessed
+silently: ``add_working_days`` still counts Monday–Friday there and reports the year in
+``WorkingDayResult.missing_years`` so callers show a warning.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from .models import CalendarDay, CalendarYear
+
+
+@dataclass(frozen=True)
+class WorkingDayResult:
+    date: datetime.date
+    missing_years: tuple[int, ...] = field(default=())
+
+    @property
+    def warning(self) -> str:
+        if not self.missing_years:
+            return ""
+        years = "、".join(str(y) for y in self.missing_years)
+        return f"{years}年的法定节假日尚未录入工作日历，期限按周一至周五估算，请绩效管理科补录。"
+
+
+def _exceptions(start: datetime.date, end: datetime.date) -> dict[datetime.date, bool]:
+    return dict(CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "is_workday"))
+
+
+def _known_years(years: set[int]) -> set[int]:
+    return set(CalendarYear.objects.filter(year__in=years, complete=True).values_list("year", flat=True))
+
+
+def add_working_days(start: datetime.date, days: int) -> WorkingDayResult:
+    """The date ``days`` working days after ``start`` (``start`` itself not counted).
+
+    Two queries whatever ``days`` is: the exceptions in a window wide enough to hold the
+    answer (holidays never remove more than ~ half of a month's days) and the known years.
+    """
+    if days < 0:
+        raise ValueError("days must be >= 0")
+    window_end = start + datetime.timedelta(days=days * 2 + 30)
+    exceptions = _exceptions(start, window_end)
+    current, counted = start, 0
+    while counted < days:
+        current += datetime.timedelta(days=1)
+        if current > window_end:  # pathological calendar: widen and go on
+            window_end = current + datetime.timedelta(days=days * 2 + 30)
+            exceptions.update(_exceptions(current, window_end))
+        if is_workday(current, exceptions):
+            counted += 1
+    years = set(range(start.year, current.year + 1))
+    return WorkingDayResult(date=current, missing_years=tuple(sorted(years - _known_years(years))))
+
+
+def is_workday(day: datetime.date, exceptions: dict[datetime.date, bool] | None = None) -> bool:
+    if exceptions is None:
+        exceptions = _exceptions(day, day)
+    if day in exceptions:
+        return exceptions[day]
+    return day.weekday() < 5
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
+    if end < start:
+        return -working_days_between(end, start)
+    exceptions = _exceptions(start, end)
+    return sum(
+        1
+        for offset in range(1, (end - start).days + 1)
+        if is_workday(start + datetime.timedelta(days=offset), exceptions)
+    )
+
+
+def seed_from_chinese_calendar(first_year: int, last_year: int, day_model=CalendarDay, year_model=CalendarYear) -> int:
+    """Fill the table from the `chinese-calendar` package for the years it knows. Idempotent.
+
+    The models can be passed in so the data migration can use its historical ones.
+    """
+    import chinese_calendar
+
+    created = 0
+    for year in range(first_year, last_year + 1):
+        day = datetime.date(year, 1, 1)
+        try:
+            chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            continue  # the package has no data for this year
+        while day.year == year:
+            workday = chinese_calendar.is_workday(day)
+            if workday != (day.weekday() < 5):
+                on_holiday, holiday_name = chinese_calendar.get_holiday_detail(day)
+                name = _HOLIDAY_NAMES.get(holiday_name, holiday_name or "")
+                name = f"{name}调休上班" if workday else name
+                _, was_created = day_model.objects.update_or_create(
+                    date=day, defaults={"is_workday": workday, "name": name[:60]}
+                )
+                created += was_created
+            day += datetime.timedelta(days=1)
+        year_model.objects.update_or_create(
+            year=year, defaults={"complete": True, "source": "chinese-calendar"}
+        )
+    return created
+
+
+_HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
