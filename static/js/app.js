@@ -1,0 +1,1 @@
+// 绩效通 page behaviour (no inline scripts: CSP script-src 'self')
