@@ -23,7 +23,7 @@ class _Context:
     user: object = None
 
 
-_current = contextvars.ContextVar("audit_context", default=_Context())
+_current: contextvars.ContextVar[_Context | None] = contextvars.ContextVar("audit_context", default=None)
 
 
 @contextlib.contextmanager
@@ -36,7 +36,8 @@ def audit_context(ip: str = "", user=None):
 
 
 def current_ip() -> str:
-    return _current.get().ip
+    context = _current.get()
+    return context.ip if context else ""
 
 
 def snapshot(obj: models.Model | None, fields: list[str] | None = None) -> dict:
@@ -70,7 +71,8 @@ def record_event(
     from .models import AuditEvent
 
     if user is None:
-        context_user = _current.get().user
+        context = _current.get()
+        context_user = context.user if context else None
         if context_user is not None and getattr(context_user, "is_authenticated", False):
             user = context_user
     if user is not None and not getattr(user, "is_authenticated", False):

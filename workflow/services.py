@@ -9,7 +9,9 @@ from .models import ReviewRecord
 
 def _refuse(error_class, message, obj, user, action):
     record_event(
-        AuditEventKind.PERMISSION_DENIED if error_class in (TransitionForbidden, NotInScope) else AuditEventKind.TRANSITION,
+        AuditEventKind.PERMISSION_DENIED
+        if error_class in (TransitionForbidden, NotInScope)
+        else AuditEventKind.TRANSITION,
         user=user,
         obj=obj,
         success=False,
