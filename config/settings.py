@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import envbool, envint, envlist, envstr
@@ -269,7 +270,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "daily-deadline-reminders": {
         "task": "notifications.tasks.send_deadline_reminders",
-        "schedule": timedelta(days=1),
+        # Every morning at 07:30 (CELERY_TIMEZONE), not "24 h after beat first started".
+        "schedule": crontab(hour=7, minute=30),
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -3,19 +3,12 @@ in ``Message``, and ``notify`` fans it out — a notice in the app, and an email
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 
+from .choices import Message
 from .models import Notice
 
-
-class Message(models.TextChoices):
-    SUBMITTED_FOR_REVIEW = "submitted_for_review", "待您审核"
-    RETURNED = "returned", "已被退回"
-    APPROVED = "approved", "已审核通过"
-    CONCLUDED = "concluded", "已出具结论"
-    ASSIGNED = "assigned", "新的委托任务"
-    DUE_SOON = "due_soon", "即将到期"
-    OVERDUE = "overdue", "已逾期"
+__all__ = ["Message", "notify"]
 
 
 def notify(
@@ -33,10 +26,13 @@ def notify(
     With a ``dedupe_key`` a recipient who already has that notice gets nothing new — that is
     what makes the daily reminder task safe to run twice.
     """
+    users = {u.pk: u for u in recipients if u is not None and u.is_active}
+    if dedupe_key and users:  # one query for who already has it, not one per recipient
+        already = Notice.objects.filter(recipient__in=list(users), dedupe_key=dedupe_key)
+        for pk in already.values_list("recipient", flat=True):
+            users.pop(pk, None)
     created = []
-    for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
-        if dedupe_key and Notice.objects.filter(recipient=user, dedupe_key=dedupe_key).exists():
-            continue
+    for user in users.values():
         try:
             with transaction.atomic():
                 notice = Notice.objects.create(

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from .choices import Message
+
 
 class NoticeQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -21,7 +23,7 @@ class Notice(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notices"
     )
-    message = models.CharField("消息类型", max_length=40)
+    message = models.CharField("消息类型", max_length=40, choices=Message.choices)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
     url = models.CharField("链接", max_length=300, blank=True)
@@ -43,6 +45,17 @@ class Notice(models.Model):
                 name="notice_once_per_key",
             )
         ]
+        # The navbar counts a user's unread notices on every page.
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notice_recipient_read")]
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def link(self) -> str:
+        """The notice's page inside this site; anything else is not linked (no open redirect)."""
+        return self.url if self.url.startswith("/") and not self.url.startswith("//") else ""

@@ -116,3 +116,62 @@ _HOLIDAY_NAMES = {
     "Mid-autumn Festival": "中秋节",
     "Anti-Fascist 70th Day": "抗战胜利纪念日",
 }
+
+
+
+class WorkingCalendar:
+    """The calendar table for a date range, loaded once, for callers that count many deadlines
+    (the daily reminder run): two queries up front instead of two per ``add_working_days`` call.
+
+    Answers exactly what the module functions answer; a date outside the loaded range loads
+    that stretch too (two more queries) rather than guessing.
+    """
+
+    def __init__(self, start: datetime.date, end: datetime.date):
+        self.start, self.end = start, start - datetime.timedelta(days=1)  # empty until covered
+        self._exceptions: dict[datetime.date, bool] = {}
+        self._known_years: set[int] = set()
+        self._cover(start, end)
+
+    @classmethod
+    def load(cls, start: datetime.date, end: datetime.date) -> "WorkingCalendar":
+        return cls(start, end)
+
+    def _load(self, first: datetime.date, last: datetime.date) -> None:
+        if first <= last:
+            self._exceptions.update(_exceptions(first, last))
+            self._known_years |= _known_years(set(range(first.year, last.year + 1)))
+
+    def _cover(self, first: datetime.date, last: datetime.date) -> None:
+        one_day = datetime.timedelta(days=1)
+        if first < self.start:
+            self._load(first, min(last, self.start - one_day))
+            self.start = first
+        if last > self.end:
+            self._load(max(first, self.end + one_day), last)
+            self.end = last
+
+    def is_workday(self, day: datetime.date) -> bool:
+        self._cover(day, day)
+        return is_workday(day, self._exceptions)
+
+    def add_working_days(self, start: datetime.date, days: int) -> WorkingDayResult:
+        """Same answer as the module's ``add_working_days``, from the loaded table."""
+        if days < 0:
+            raise ValueError("days must be >= 0")
+        self._cover(start, start + datetime.timedelta(days=days * 2 + 30))
+        current, counted = start, 0
+        while counted < days:
+            current += datetime.timedelta(days=1)
+            if self.is_workday(current):
+                counted += 1
+        years = set(range(start.year, current.year + 1))
+        return WorkingDayResult(date=current, missing_years=tuple(sorted(years - self._known_years)))
+
+    def working_days_between(self, start: datetime.date, end: datetime.date) -> int:
+        """Same answer as the module's ``working_days_between``, from the loaded table."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        self._cover(start, end)
+        span = (end - start).days
+        return sum(1 for offset in range(1, span + 1) if self.is_workday(start + datetime.timedelta(days=offset)))
