@@ -86,7 +86,9 @@ class FiscalYear(models.Model):
     self_evaluation_deadline = models.DateField("绩效自评截止日", null=True, blank=True)
 
     preassessment_threshold = models.DecimalField(
-        "事前评估金额门槛（元）", max_digits=16, decimal_places=2,
+        "事前评估金额门槛（元）",
+        max_digits=16,
+        decimal_places=2,
         default=FISCAL_YEAR_RULES["preassessment_threshold"],
     )
     preassessment_review_days = models.PositiveSmallIntegerField(
@@ -110,9 +112,7 @@ class FiscalYear(models.Model):
         "监控审核时限（工作日）", default=FISCAL_YEAR_RULES["monitoring_review_days"]
     )
     warn_red_below = models.PositiveSmallIntegerField("红灯：低于", default=FISCAL_YEAR_RULES["warn_red_below"])
-    warn_yellow_below = models.PositiveSmallIntegerField(
-        "黄灯：低于", default=FISCAL_YEAR_RULES["warn_yellow_below"]
-    )
+    warn_yellow_below = models.PositiveSmallIntegerField("黄灯：低于", default=FISCAL_YEAR_RULES["warn_yellow_below"])
     warn_blue_at_pct = models.PositiveSmallIntegerField(
         "蓝灯：达到年度目标的%", default=FISCAL_YEAR_RULES["warn_blue_at_pct"]
     )
@@ -182,13 +182,17 @@ class ProjectQuerySet(ScopedQuerySet):
 class Project(models.Model):
     """项目: an entry of the project library 项目库 (DESIGN §2.1)."""
 
-    fiscal_year = models.ForeignKey(FiscalYear, verbose_name="预算年度", on_delete=models.PROTECT, related_name="projects")
+    fiscal_year = models.ForeignKey(
+        FiscalYear, verbose_name="预算年度", on_delete=models.PROTECT, related_name="projects"
+    )
     code = models.CharField("项目编码", max_length=40)
     name = models.CharField("项目名称", max_length=200)
     department = models.ForeignKey(
         Organization, verbose_name="主管部门", on_delete=models.PROTECT, related_name="department_projects"
     )
-    unit = models.ForeignKey(Organization, verbose_name="实施单位", on_delete=models.PROTECT, related_name="unit_projects")
+    unit = models.ForeignKey(
+        Organization, verbose_name="实施单位", on_delete=models.PROTECT, related_name="unit_projects"
+    )
     responsible_person = models.CharField("项目责任人", max_length=60)
     responsible_phone = models.CharField("责任人电话", max_length=32, blank=True)
     budget_amount = models.DecimalField(
@@ -197,7 +201,9 @@ class Project(models.Model):
     funding_source = models.CharField("资金来源", max_length=120, blank=True)
     period_start = models.DateField("实施期起")
     period_end = models.DateField("实施期止")
-    budget_type = models.CharField("预算类型", max_length=24, choices=BudgetType.choices, default=BudgetType.GENERAL_PUBLIC)
+    budget_type = models.CharField(
+        "预算类型", max_length=24, choices=BudgetType.choices, default=BudgetType.GENERAL_PUBLIC
+    )
     kind = models.CharField("项目类别", max_length=24, choices=ProjectKind.choices, default=ProjectKind.PROJECT)
     is_new = models.BooleanField("新增项目", default=True)
     is_major = models.BooleanField("重大项目", default=False)
@@ -206,7 +212,12 @@ class Project(models.Model):
     status = models.CharField("状态", max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
     state_changed_at = models.DateTimeField("状态变更时间", auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -297,11 +308,20 @@ class PreAssessment(models.Model):
     """事前绩效评估 of a project (DESIGN §2.2): five dimensions with score and opinion, and a conclusion."""
 
     project = models.OneToOneField(Project, verbose_name="项目", on_delete=models.CASCADE, related_name="preassessment")
-    mode = models.CharField("评估方式", max_length=16, choices=PreAssessmentMode.choices, default=PreAssessmentMode.SELF)
-    agency = models.ForeignKey(
-        "accounts.Agency", verbose_name="受托机构", null=True, blank=True, on_delete=models.PROTECT, related_name="preassessments"
+    mode = models.CharField(
+        "评估方式", max_length=16, choices=PreAssessmentMode.choices, default=PreAssessmentMode.SELF
     )
-    experts = models.ManyToManyField("accounts.Expert", verbose_name="评审专家", blank=True, related_name="preassessments")
+    agency = models.ForeignKey(
+        "accounts.Agency",
+        verbose_name="受托机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="preassessments",
+    )
+    experts = models.ManyToManyField(
+        "accounts.Expert", verbose_name="评审专家", blank=True, related_name="preassessments"
+    )
     status = models.CharField(
         "状态", max_length=16, choices=PreAssessmentStatus.choices, default=PreAssessmentStatus.DRAFT
     )
@@ -355,7 +375,11 @@ class DimensionScore(models.Model):
     preassessment = models.ForeignKey(PreAssessment, on_delete=models.CASCADE, related_name="scores")
     dimension = models.CharField("评估维度", max_length=16, choices=Dimension.choices)
     score = models.DecimalField(
-        "得分", max_digits=5, decimal_places=2, null=True, blank=True,
+        "得分",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(DIMENSION_MAX_SCORE)],
     )
     opinion = models.TextField("评估意见", blank=True)
@@ -399,7 +423,9 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField("大小（字节）")
     sha256 = models.CharField(max_length=64)
     description = models.CharField("说明", max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField("上传时间")
 
     objects = AttachmentQuerySet.as_manager()
