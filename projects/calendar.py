@@ -39,40 +39,25 @@ def add_working_days(start: datetime.date, days: int) -> WorkingDayResult:
     Two queries whatever ``days`` is: the exceptions in a window wide enough to hold the
     answer (holidays never remove more than ~ half of a month's days) and the known years.
     """
-    if days < 0:
-        raise ValueError("days must be >= 0")
-    window_end = start + datetime.timedelta(days=days * 2 + 30)
-    exceptions = _exceptions(start, window_end)
-    current, counted = start, 0
-    while counted < days:
-        current += datetime.timedelta(days=1)
-        if current > window_end:  # pathological calendar: widen and go on
-            window_end = current + datetime.timedelta(days=days * 2 + 30)
-            exceptions.update(_exceptions(current, window_end))
-        if is_workday(current, exceptions):
-            counted += 1
-    years = set(range(start.year, current.year + 1))
-    return WorkingDayResult(date=current, missing_years=tuple(sorted(years - _known_years(years))))
+    return WorkingCalendar(start, start + _window(days)).add_working_days(start, days)
 
 
-def is_workday(day: datetime.date, exceptions: dict[datetime.date, bool] | None = None) -> bool:
-    if exceptions is None:
-        exceptions = _exceptions(day, day)
-    if day in exceptions:
-        return exceptions[day]
-    return day.weekday() < 5
+def is_workday(day: datetime.date) -> bool:
+    return WorkingCalendar(day, day).is_workday(day)
 
 
 def working_days_between(start: datetime.date, end: datetime.date) -> int:
     """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
-    if end < start:
-        return -working_days_between(end, start)
-    exceptions = _exceptions(start, end)
-    return sum(
-        1
-        for offset in range(1, (end - start).days + 1)
-        if is_workday(start + datetime.timedelta(days=offset), exceptions)
-    )
+    return WorkingCalendar(min(start, end), max(start, end)).working_days_between(start, end)
+
+
+def _window(days: int) -> datetime.timedelta:
+    return datetime.timedelta(days=days * 2 + 30)
+
+
+def _by_rule(day: datetime.date, exceptions: dict[datetime.date, bool]) -> bool:
+    """Monday–Friday, unless the table says otherwise (holiday or 调休 working weekend)."""
+    return exceptions.get(day, day.weekday() < 5)
 
 
 def seed_from_chinese_calendar(first_year: int, last_year: int, day_model=CalendarDay, year_model=CalendarYear) -> int:
@@ -118,7 +103,6 @@ _HOLIDAY_NAMES = {
 }
 
 
-
 class WorkingCalendar:
     """The calendar table for a date range, loaded once, for callers that count many deadlines
     (the daily reminder run): two queries up front instead of two per ``add_working_days`` call.
@@ -153,13 +137,13 @@ class WorkingCalendar:
 
     def is_workday(self, day: datetime.date) -> bool:
         self._cover(day, day)
-        return is_workday(day, self._exceptions)
+        return _by_rule(day, self._exceptions)
 
     def add_working_days(self, start: datetime.date, days: int) -> WorkingDayResult:
         """Same answer as the module's ``add_working_days``, from the loaded table."""
         if days < 0:
             raise ValueError("days must be >= 0")
-        self._cover(start, start + datetime.timedelta(days=days * 2 + 30))
+        self._cover(start, start + _window(days))
         current, counted = start, 0
         while counted < days:
             current += datetime.timedelta(days=1)
