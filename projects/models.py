@@ -231,7 +231,11 @@ class Project(models.Model):
         verbose_name_plural = "项目库"
         ordering = ["-fiscal_year__year", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["fiscal_year", "code"], name="project_code_unique_per_year"),
+            models.UniqueConstraint(
+                fields=["fiscal_year", "code"],
+                name="project_code_unique_per_year",
+                violation_error_message="本年度已有相同编码的项目，请更换项目编码。",
+            ),
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="project_period_order"),
             models.CheckConstraint(condition=Q(budget_amount__gt=0), name="project_amount_positive"),
         ]

@@ -9,14 +9,15 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.choices import Role
 from accounts.models import Agency, Expert, Organization
 from workflow.audit import AuditEventKind, record_event, snapshot
 from workflow.errors import NotInScope, RuleViolation, TransitionForbidden
 
 from . import permissions
 from .choices import Dimension, PreAssessmentMode
-from .defaults import DIMENSION_MAX_SCORE
-from .models import DimensionScore, PreAssessment, Project
+from .defaults import DIMENSION_MAX_SCORE, FISCAL_YEAR_RULES
+from .models import CalendarDay, CalendarYear, DimensionScore, FiscalYear, PreAssessment, Project
 
 # Fields a unit clerk fills; status, is_key and the audit fields are set by the system.
 PROJECT_FIELDS = (
@@ -127,6 +128,10 @@ def _parse_score(dimension_label: str, raw) -> Decimal | None:
     return score
 
 
+def _scores_snapshot(rows: dict) -> dict:
+    return {d: {"score": None if r.score is None else str(r.score), "opinion": r.opinion} for d, r in rows.items()}
+
+
 @transaction.atomic
 def save_preassessment(pa: PreAssessment, user, scores: dict, summary: str | None = None) -> PreAssessment:
     """Save the five dimensions. ``scores`` maps a Dimension value to {"score": …, "opinion": …};
@@ -136,7 +141,7 @@ def save_preassessment(pa: PreAssessment, user, scores: dict, summary: str | Non
     if unknown:
         raise ValidationError(f"未知的评估维度：{'、'.join(sorted(unknown))}")
     rows = {row.dimension: row for row in pa.scores.all()}
-    before = {d: {"score": str(r.score) if r.score is not None else None, "opinion": r.opinion} for d, r in rows.items()}
+    before = _scores_snapshot(rows)
     for dimension, values in scores.items():
         label = Dimension(dimension).label
         row = rows.get(dimension) or DimensionScore(preassessment=pa, dimension=dimension)
@@ -147,7 +152,7 @@ def save_preassessment(pa: PreAssessment, user, scores: dict, summary: str | Non
     if summary is not None:
         pa.summary = summary.strip()
         pa.save(update_fields=["summary", "updated_at"])
-    after = {d: {"score": str(r.score) if r.score is not None else None, "opinion": r.opinion} for d, r in rows.items()}
+    after = _scores_snapshot(rows)
     record_event(AuditEventKind.UPDATE, user=user, obj=pa, before=before, after=after)
     if hasattr(pa, "_prefetched_objects_cache"):
         pa._prefetched_objects_cache.pop("scores", None)
@@ -213,3 +218,106 @@ def _notify_commissioned(pa: PreAssessment):
 def units_for(user):
     """Organisations a clerk may file projects for: their own unit and any below it."""
     return Organization.objects.units().visible_to(user).filter(is_active=True)
+
+
+# --- Fiscal years and the working-day calendar: the performance office's settings -----------------
+
+# Every per-year rule a 预算年度 carries (``is_current`` is moved by update_fiscal_year itself).
+FISCAL_YEAR_RULE_FIELDS = tuple(
+    f.name for f in FiscalYear._meta.concrete_fields if f.name not in ("id", "year", "is_current")
+)
+
+
+def _require_office(user, what: str):
+    _require((user.has_role(Role.PERFORMANCE_OFFICE), f"只有财政绩效管理科可以{what}。"))
+
+
+@transaction.atomic
+def create_fiscal_year(user, year: int) -> FiscalYear:
+    """Open a new 预算年度 with the default rules (defaults.FISCAL_YEAR_RULES)."""
+    _require_office(user, "新增预算年度")
+    if FiscalYear.objects.filter(year=year).exists():
+        raise ValidationError({"year": f"{year}年度已存在。"})
+    fiscal_year = FiscalYear(year=year, **FISCAL_YEAR_RULES)
+    fiscal_year.full_clean()
+    fiscal_year.save()
+    record_event(AuditEventKind.CREATE, user=user, obj=fiscal_year, after=snapshot(fiscal_year))
+    return fiscal_year
+
+
+@transaction.atomic
+def update_fiscal_year(year: FiscalYear, user, data: dict) -> FiscalYear:
+    """Change a year's rules; ``is_current=True`` makes it the one current year."""
+    _require_office(user, "修改预算年度规则")
+    unknown = set(data) - set(FISCAL_YEAR_RULE_FIELDS) - {"is_current"}
+    if unknown:
+        raise ValidationError(f"不可设置的字段：{'、'.join(sorted(unknown))}")
+    before = snapshot(year)
+    for name, value in data.items():
+        setattr(year, name, value)
+    if year.is_current:
+        # Only one current year (constraint one_current_year); rolled back if validation fails.
+        FiscalYear.objects.filter(is_current=True).exclude(pk=year.pk).update(is_current=False)
+    year.full_clean()
+    year.save()
+    year.refresh_from_db()  # the audit shows values as stored (3000000 → "3000000.00")
+    record_event(AuditEventKind.UPDATE, user=user, obj=year, before=before, after=snapshot(year))
+    return year
+
+
+@transaction.atomic
+def set_calendar_day(user, date, is_workday: bool, name: str = "") -> CalendarDay | None:
+    """Enter a holiday or a 调休 working day. A day set back to what Monday–Friday says anyway
+    (a weekday at work, a weekend at rest) is no exception: its row is removed. Returns the row."""
+    _require_office(user, "维护工作日历")
+    existing = CalendarDay.objects.filter(date=date).first()
+    before = snapshot(existing)
+    if is_workday == (date.weekday() < 5):
+        if existing is None:
+            return None
+        existing.delete()
+        record_event(AuditEventKind.DELETE, user=user, obj=existing, before=before, message="恢复常规作息")
+        return None
+    day, created = CalendarDay.objects.update_or_create(
+        date=date, defaults={"is_workday": is_workday, "name": (name or "").strip()[:60]}
+    )
+    kind = AuditEventKind.CREATE if created else AuditEventKind.UPDATE
+    record_event(kind, user=user, obj=day, before=before, after=snapshot(day))
+    return day
+
+
+@transaction.atomic
+def mark_calendar_year_complete(user, year: int, complete: bool = True) -> CalendarYear:
+    """Record that a year's holidays are (or are not yet) fully entered."""
+    _require_office(user, "维护工作日历")
+    existing = CalendarYear.objects.filter(year=year).first()
+    before = snapshot(existing)
+    source = existing.source if existing and existing.source else "绩效管理科录入"
+    calendar_year, _ = CalendarYear.objects.update_or_create(
+        year=year, defaults={"complete": complete, "source": source}
+    )
+    record_event(AuditEventKind.UPDATE, user=user, obj=calendar_year, before=before, after=snapshot(calendar_year))
+    return calendar_year
+
+
+@transaction.atomic
+def sync_calendar_from_package(user, first_year: int, last_year: int) -> list[int]:
+    """Fill the calendar from `chinese-calendar` for the years the installed package knows.
+    Returns the years it had data for."""
+    from .calendar import seed_from_chinese_calendar
+
+    _require_office(user, "维护工作日历")
+    created = seed_from_chinese_calendar(first_year, last_year)
+    years = list(
+        CalendarYear.objects.filter(year__range=(first_year, last_year), source="chinese-calendar")
+        .order_by("year")
+        .values_list("year", flat=True)
+    )
+    record_event(
+        AuditEventKind.IMPORT,
+        user=user,
+        object_type="projects.calendarday",
+        message=f"从 chinese-calendar 同步 {first_year}–{last_year} 年：新增 {created} 天",
+        after={"years": years, "created": created},
+    )
+    return years
