@@ -11,7 +11,6 @@ run: install assets fonts migrate seed ## install, migrate, seed the demo city i
 	@scripts/run_all.sh
 
 test: install-test assets fonts ## install what the tests need and run them all
-	$(PY) manage.py collectstatic --noinput -v0
 	$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 $(VENV)/bin/activate:

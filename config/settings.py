@@ -58,7 +58,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
-    "rules.apps.AutodiscoverRulesConfig",
     "pgtrigger",
     "accounts",
     "workflow",
@@ -126,7 +125,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -192,6 +190,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(envstr("DJANGO_STATIC_ROOT", str(VAR_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploads live outside the static root and are only ever served through a scope-checking view.
 MEDIA_ROOT = Path(envstr("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))

@@ -12,13 +12,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
-from workflow.audit import AuditEventKind, record_event
 from workflow.errors import NotInScope, TransitionForbidden
 
 from . import excel, permissions, uploads
 from .filters import ProjectFilterSet
 from .models import PreAssessment, Project
-from .views import forbidden
+from .views import forbidden, refuse
 
 UPLOAD_MODELS = {"project": Project, "preassessment": PreAssessment}
 # Multipart framing around the file; a body larger than this cannot hold an allowed file.
@@ -36,13 +35,6 @@ def xlsx_response(content: bytes, filename: str, fallback: str) -> HttpResponse:
     response["Content-Disposition"] = content_disposition(filename, fallback)
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def forbid(request, reason: str, action: str, audited: bool = False):
-    """The shared 403 page with the reason; the refusal goes to the audit trail once."""
-    if not audited:
-        record_event(AuditEventKind.PERMISSION_DENIED, user=request.user, success=False, message=f"{action}: {reason}")
-    return forbidden(request, reason)
 
 
 def body_too_large(request) -> bool:
@@ -70,7 +62,7 @@ class ProjectImportView(View):
     def dispatch(self, request, *args, **kwargs):
         allowed, reason = permissions.can_create_project(request.user)
         if not allowed:
-            return forbid(request, reason, "导入项目")
+            return refuse(request, reason, "导入项目")
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
@@ -85,7 +77,7 @@ class ProjectImportView(View):
         try:
             result = excel.import_projects(request.user, upload)
         except TransitionForbidden as error:
-            return forbid(request, error.message, "导入项目", audited=True)
+            return forbidden(error.message)
         if result.ok:
             messages.success(request, f"成功导入 {result.created} 个项目")
             return redirect("projects:project_import")
@@ -136,7 +128,7 @@ class AttachmentUploadView(View):
                     obj, request.user, request.FILES["file"], request.POST.get("description", "")
                 )
             except TransitionForbidden as error:
-                return forbid(request, error.message, "上传附件", audited=True)
+                return forbidden(error.message)
             except NotInScope:
                 raise Http404 from None
             except ValidationError as error:

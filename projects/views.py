@@ -9,7 +9,7 @@ import copy
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,9 +48,11 @@ CONCLUSION_PARAM = {
 }
 
 
-def forbidden(request, reason: str):
-    """The shared 403 page, saying why (the caller records the refusal)."""
-    return render(request, "403.html", {"message": reason}, status=403)
+def forbidden(reason: str):
+    """Answer with the shared 403 page saying why; the caller has already audited the refusal."""
+    error = PermissionDenied(reason)
+    error.audited = True  # accounts.views.permission_denied would record it again otherwise
+    raise error
 
 
 def refuse(request, reason: str, action: str, obj=None):
@@ -58,7 +60,7 @@ def refuse(request, reason: str, action: str, obj=None):
     record_event(
         AuditEventKind.PERMISSION_DENIED, user=request.user, obj=obj, success=False, message=f"{action}: {reason}"
     )
-    return forbidden(request, reason)
+    forbidden(reason)
 
 
 def paginate(request, queryset):
@@ -87,7 +89,30 @@ def _filter_form(filterset):
             field.empty_label = "全部"
         elif isinstance(field, forms.ChoiceField):
             field.widget = forms.Select(choices=[("", "全部"), *[c for c in field.choices if c[0] != ""]])
+    _narrow_unit_choices(form)
     return bootstrap(form)
+
+
+UNIT_OPTIONS_LIMIT = 60
+
+
+def _narrow_unit_choices(form):
+    """A city has hundreds of units: offer those of the chosen department, not all of them.
+
+    Only the drop-down shrinks; the filter still accepts any unit in the user's scope.
+    """
+    field = form.fields.get("unit")
+    if field is None:
+        return
+    cleaned = getattr(form, "cleaned_data", {})
+    department, chosen = cleaned.get("department"), cleaned.get("unit")
+    units = field.queryset
+    if department is not None:
+        units = units.filter(path__startswith=department.path)
+    elif units.count() > UNIT_OPTIONS_LIMIT:
+        units = units.filter(pk=chosen.pk) if chosen else units.none()
+        field.help_text = "请先选择主管部门"
+    field.widget.choices = [("", "全部"), *((u.pk, u.name) for u in units)]
 
 
 def _attachments_context(request, obj, model_name: str) -> dict:

@@ -135,7 +135,7 @@ def test_a_duplicate_code_is_the_models_message(city, api):
     f.ProjectFactory(fiscal_year=city.year, unit=city.unit_a1, code="XM-API-100")
     response = api(city.clerk).post(P, project_body(city), format="json")
     assert response.status_code == 400
-    assert "项目编码" in str(response.json()) and "已经存在" in str(response.json())
+    assert "本年度已有相同编码的项目" in str(response.json())
     assert Project.objects.count() == 1
 
 

@@ -178,7 +178,7 @@ def test_a_duplicate_code_in_the_same_year_is_a_form_error(client_for, city, pro
         reverse("projects:project_create"), project_form_data(city, code=project.code)
     )
     assert response.status_code == 200
-    assert "项目编码 的 项目 已经存在" in response.content.decode()
+    assert "本年度已有相同编码的项目" in response.content.decode()
     assert Project.objects.filter(code=project.code).count() == 1
 
 
@@ -416,3 +416,15 @@ def test_admin_pages_of_the_project_models_open(client_for, city, project, model
         assert page.status_code == 200 and "评估维度得分" in page.content.decode()
     if model == "attachment":
         assert client.get(reverse("admin:projects_attachment_add")).status_code == 403  # read-only
+
+
+def test_a_citywide_unit_filter_offers_the_chosen_departments_units_only(client_for, city):
+    for n in range(61):
+        f.OrganizationFactory(name=f"卫健单位{n}", parent=city.dept_b)
+    client = client_for(city.finance)
+    page = client.get(reverse("projects:project_list")).content.decode()
+    assert "请先选择主管部门" in page and "卫健单位7" not in page
+    page = client.get(reverse("projects:project_list"), {"department": city.dept_a.pk}).content.decode()
+    assert "示例市第一中学" in page and "卫健单位7" not in page
+    page = client.get(reverse("projects:project_list"), {"department": city.dept_b.pk}).content.decode()
+    assert "卫健单位7" in page and "示例市第一中学" not in page
