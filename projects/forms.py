@@ -129,7 +129,10 @@ class PreAssessmentForm(BootstrapMixin, forms.Form):
                 widget=forms.NumberInput(attrs={"min": 0, "max": 20, "step": "0.01"}),
             )
             self.fields[f"opinion_{dimension.value}"] = forms.CharField(
-                label=f"{dimension.label}意见", required=False, widget=forms.Textarea(attrs={"rows": 2})
+                label=f"{dimension.label}意见",
+                required=False,
+                # The row's <label> names the score; this names the opinion box for screen readers.
+                widget=forms.Textarea(attrs={"rows": 2, "aria-label": f"{dimension.label}意见"}),
             )
         bootstrap(self)
 

@@ -27,9 +27,14 @@ def actions_context(obj, user, url_name: str, *, params=(), error: str = "", opi
     a group is shown only when one of its actions is available. ``blocked`` is the reason the
     object cannot go forward (shown above the buttons).
     """
-    actions = obj.workflow_chain.available(obj, user)
+    chain = obj.workflow_chain
+    actions = chain.available(obj, user)
     names = {t.action for t in actions}
+    returned = None
+    if getattr(obj, chain.state_field) == "returned":  # say why, at the top, not only in the history
+        returned = ReviewRecord.objects.for_object(obj).filter(action="return").order_by("-at", "-id").first()
     return {
+        "wf_returned": returned,
         "wf_obj": obj,
         "wf_actions": actions,
         "wf_url_name": url_name,

@@ -5,6 +5,7 @@ JXT_REQUIRE_BROWSER=1 (CI), where a missing browser is a failure.
 """
 
 import os
+import re
 import shutil
 
 import pytest
@@ -40,6 +41,24 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, started with a MEDIA_URL of its own.
+
+    settings.MEDIA_URL is None (attachments leave only through a view that checks scope), and the
+    media handler Django's live server wraps every request in cannot take None (it fails each
+    request with a TypeError). The handler reads the setting once, when the server starts.
+    """
+    from django.test import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    with override_settings(MEDIA_URL="/__live_server_media__/"):
+        server = LiveServer(addr)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -68,7 +87,8 @@ def login(page):
         page.goto("/accounts/login/")
         page.get_by_label("用户名").fill(user.username)
         page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
+        # The button reads “登 录” (spaced for looks), so match the name loosely.
+        page.get_by_role("button", name=re.compile(r"^登\s*录$")).click()
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     return sign_in
