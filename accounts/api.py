@@ -11,7 +11,8 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from workflow.api_mixins import FILTER_BACKENDS, ErrorSerializer, keyword_filter, role_permission
+from workflow.api_mixins import FILTER_BACKENDS, ErrorSerializer, role_permission
+from workflow.filters import keyword_filter
 
 from .choices import CITYWIDE_ROLES, AgencyQualification, OrganizationKind
 from .models import Agency, Expert, Organization

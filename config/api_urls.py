@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import AgencyViewSet, ExpertViewSet, ObtainTokenView, OrganizationViewSet
 from projects.api import FiscalYearViewSet, PreAssessmentViewSet, ProjectViewSet
+from targets.api import ExpertReviewViewSet, IndicatorTemplateViewSet, IndicatorViewSet, TargetSheetViewSet
 from workflow.api import AuditEventViewSet
 
 router = DefaultRouter()
@@ -19,6 +20,10 @@ router.register("preassessments", PreAssessmentViewSet, basename="preassessment"
 router.register("experts", ExpertViewSet, basename="expert")
 router.register("agencies", AgencyViewSet, basename="agency")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
+router.register("indicator-templates", IndicatorTemplateViewSet, basename="indicatortemplate")
+router.register("target-sheets", TargetSheetViewSet, basename="targetsheet")
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("expert-reviews", ExpertReviewViewSet, basename="expertreview")
 
 app_name = "api"
 urlpatterns = [

@@ -243,6 +243,8 @@ SPECTACULAR_SETTINGS = {
         "AuditEventKindEnum": "workflow.choices.AuditEventKind",
         "ProjectStatusEnum": "projects.choices.ProjectStatus",
         "PreAssessmentStatusEnum": "projects.choices.PreAssessmentStatus",
+        "SheetStatusEnum": "targets.choices.SheetStatus",
+        "TemplateStatusEnum": "targets.choices.TemplateStatus",
     },
 }
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("projects/", include("projects.urls")),
+    path("targets/", include("targets.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("workflow.urls")),
     path("admin/", admin.site.urls),

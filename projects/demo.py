@@ -516,6 +516,7 @@ class Summary:
     projects_created: int = 0
     projects_existing: int = 0
     transitions: int = 0
+    targets: object = None  # targets.demo.TargetSummary
 
 
 class DemoCity:
@@ -539,6 +540,10 @@ class DemoCity:
         self.pools()
         self.fiscal_years()
         self.projects()
+        # Later stages seed on top of the projects (imported here: projects must not depend on them).
+        from targets.demo import seed_targets
+
+        self.summary.targets = seed_targets(self)
         return self.summary
 
     # --- reference data ------------------------------------------------------------------------

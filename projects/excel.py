@@ -189,11 +189,11 @@ def build_template(user) -> bytes:
 # ---------------------------------------------------------------- import
 
 
-def _normalise_header(value) -> str:
+def normalise_header(value) -> str:
     return "".join(str(value or "").split()).replace("(", "（").replace(")", "）")
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -204,7 +204,7 @@ def _text(value) -> str:
 
 
 def _required_text(value, header: str) -> str:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         raise _CellError(f"{header}不能为空。")
     return text
@@ -278,7 +278,7 @@ def _parse_choice(value, header: str, choices) -> str:
 def _parse_bool(value, header: str) -> bool:
     if isinstance(value, bool):
         return value
-    text = _text(value)
+    text = cell_text(value)
     if text == YES:
         return True
     if text == NO:
@@ -300,7 +300,7 @@ def _read_sheet(file) -> tuple[list, list[tuple[int, tuple]]]:
         header = list(next(rows, ()))
         data = []
         for number, values in enumerate(rows, start=2):
-            if all(_text(v) == "" for v in values):
+            if all(cell_text(v) == "" for v in values):
                 continue
             data.append((number, values))
             if len(data) > IMPORT_MAX_ROWS:
@@ -310,7 +310,7 @@ def _read_sheet(file) -> tuple[list, list[tuple[int, tuple]]]:
         wb.close()
 
 
-def _check_file(file) -> str | None:
+def check_xlsx_file(file) -> str | None:
     """Refuse what must not reach openpyxl: other types, oversize files, zip bombs."""
     name = getattr(file, "name", "") or ""
     if os.path.splitext(name)[1].lower() != ".xlsx":
@@ -354,7 +354,7 @@ def _existing_codes(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
 def _parse_rows(user, header: list, rows: list) -> tuple[list[tuple[int, dict]], list[RowError]]:
     positions = {}
     for index, value in enumerate(header):
-        positions.setdefault(_normalise_header(value), index)
+        positions.setdefault(normalise_header(value), index)
     missing = [c for c in COLUMNS if c.required and c.header not in positions]
     if missing:
         return [], [RowError(1, c.header, f"缺少列“{c.header}”，请使用下载的模板。") for c in missing]
@@ -382,7 +382,7 @@ def _parse_rows(user, header: list, rows: list) -> tuple[list[tuple[int, dict]],
             position = positions.get(column.header)
             raw = values[position] if position is not None and position < len(values) else None
             try:
-                data[column.field] = parsers.get(column.field, _text)(raw)
+                data[column.field] = parsers.get(column.field, cell_text)(raw)
             except _CellError as error:
                 row_errors.append(RowError(number, column.header, str(error)))
         if "fiscal_year" in data and "code" in data:
@@ -423,7 +423,7 @@ def import_projects(user, file) -> ImportResult:
     if not allowed:
         deny(TransitionForbidden, reason, user, None, "导入项目")
     name = os.path.basename(getattr(file, "name", "") or "")
-    problem = _check_file(file)
+    problem = check_xlsx_file(file)
     if problem is None:
         try:
             file.seek(0)
@@ -492,7 +492,7 @@ def _preassessment_label(project: Project) -> str:
     return "未开展" if project.needs_preassessment else "无需评估"
 
 
-def _cell(ws, value, number_format: str | None = None):
+def safe_cell(ws, value, number_format: str | None = None):
     cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
     if isinstance(value, str):
         cell.data_type = "s"  # user text starting with "=" stays text, never a formula
@@ -505,21 +505,21 @@ def _export_row(ws, p: Project) -> list:
     yes_no = {True: YES, False: NO}
     return [
         p.fiscal_year.year,
-        _cell(ws, p.code),
-        _cell(ws, p.name),
-        _cell(ws, p.unit.code),
-        _cell(ws, p.responsible_person),
-        _cell(ws, p.responsible_phone),
-        _cell(ws, p.budget_amount / WAN, "0.00####"),
-        _cell(ws, p.funding_source),
-        _cell(ws, p.period_start, "yyyy-mm-dd"),
-        _cell(ws, p.period_end, "yyyy-mm-dd"),
+        safe_cell(ws, p.code),
+        safe_cell(ws, p.name),
+        safe_cell(ws, p.unit.code),
+        safe_cell(ws, p.responsible_person),
+        safe_cell(ws, p.responsible_phone),
+        safe_cell(ws, p.budget_amount / WAN, "0.00####"),
+        safe_cell(ws, p.funding_source),
+        safe_cell(ws, p.period_start, "yyyy-mm-dd"),
+        safe_cell(ws, p.period_end, "yyyy-mm-dd"),
         p.get_budget_type_display(),
         p.get_kind_display(),
         yes_no[p.is_new],
         yes_no[p.is_major],
-        _cell(ws, p.description),
-        _cell(ws, p.department.name),
+        safe_cell(ws, p.description),
+        safe_cell(ws, p.department.name),
         p.get_status_display(),
         _preassessment_label(p),
         yes_no[p.is_key],

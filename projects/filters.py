@@ -1,9 +1,9 @@
 """FilterSets of the project library, shared by the list page and the API (one rule, one place)."""
 
 import django_filters
-from django.db.models import Q
 
 from accounts.models import Organization
+from workflow.filters import keyword_filter
 
 from .choices import BudgetType, PreAssessmentStatus, ProjectKind, ProjectStatus
 from .models import FiscalYear, PreAssessment, Project
@@ -22,7 +22,7 @@ def _units(request):
 
 
 class ProjectFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="关键字")
+    q = keyword_filter("name", "code", "responsible_person")
     fiscal_year = django_filters.ModelChoiceFilter(
         field_name="fiscal_year", queryset=FiscalYear.objects.all(), label="预算年度"
     )
@@ -45,17 +45,10 @@ class ProjectFilterSet(django_filters.FilterSet):
         model = Project
         fields = []
 
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(code__icontains=value) | Q(responsible_person__icontains=value)
-        )
 
 
 class PreAssessmentFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="关键字")
+    q = keyword_filter("project__name", "project__code")
     year = django_filters.NumberFilter(field_name="project__fiscal_year__year", label="年度")
     department = django_filters.ModelChoiceFilter(
         field_name="project__department", queryset=_departments, label="主管部门"
@@ -68,8 +61,3 @@ class PreAssessmentFilterSet(django_filters.FilterSet):
         model = PreAssessment
         fields = []
 
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(project__name__icontains=value) | Q(project__code__icontains=value))

@@ -207,6 +207,9 @@ class Project(models.Model):
     kind = models.CharField("项目类别", max_length=24, choices=ProjectKind.choices, default=ProjectKind.PROJECT)
     is_new = models.BooleanField("新增项目", default=True)
     is_major = models.BooleanField("重大项目", default=False)
+    serves_public = models.BooleanField(
+        "面向公众服务", default=True, help_text="面向社会公众提供服务的项目须设置满意度指标"
+    )
     is_key = models.BooleanField("重点项目", default=False, help_text="由财政部门确定")
     description = models.TextField("项目概述", blank=True)
     status = models.CharField("状态", max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)

@@ -35,6 +35,7 @@ PROJECT_FIELDS = (
     "kind",
     "is_new",
     "is_major",
+    "serves_public",
     "description",
 )
 

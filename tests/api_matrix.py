@@ -88,7 +88,7 @@ def personas(default: Outcome, **overrides: Outcome) -> dict[str, Outcome]:
 class Endpoint:
     name: str
     method: str  # get / post / put / patch / delete
-    url: str  # may hold {pk}: the sample's primary key
+    url: str  # may hold {pk}: the sample's primary key, and {obj.<attribute>} for another path argument
     expect: dict[str, Outcome]
     sample: Callable | None = None  # sample(city) -> the object the URL names or the list must show
     data: dict | Callable | None = None  # a body, or data(city, obj) -> body
@@ -122,7 +122,7 @@ class APIMatrix:
         assert set(endpoint.expect) == set(PERSONAS), f"{endpoint.name}: declare every persona"
         obj = endpoint.sample(city) if endpoint.sample else None
         outcome = endpoint.expect[persona]
-        url = endpoint.url.format(pk=getattr(obj, "pk", None))
+        url = endpoint.url.format(pk=getattr(obj, "pk", None), obj=obj)
         writes = endpoint.method != "get"
         before = _state(obj, endpoint.model) if writes else None
         call = getattr(client_as(city, persona), endpoint.method)

@@ -101,3 +101,52 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory, kind=OrganizationKind.AGENCY)
     qualification = AgencyQualification.GRADE_A
     credit_code = factory.Sequence(lambda n: f"91360100MA{n:08d}")
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+from targets.choices import Comparator, Level1, Level2  # noqa: E402
+from targets.models import Indicator, IndicatorTemplate, TargetSheet  # noqa: E402
+
+# A valid year table under the default 50/30/10 split: 2 output, 1 effect, 1 satisfaction rows.
+VALID_ROWS = [
+    {"level1": Level1.OUTPUT, "level2": Level2.QUANTITY, "name": "新建教室数量", "comparator": Comparator.GTE,
+     "target_value": "20", "unit": "间", "weight": "30"},
+    {"level1": Level1.OUTPUT, "level2": Level2.QUALITY, "name": "工程验收合格率", "comparator": Comparator.GTE,
+     "target_value": "100", "unit": "%", "weight": "20"},
+    {"level1": Level1.EFFECT, "level2": Level2.SOCIAL, "name": "新增学位数", "comparator": Comparator.GTE,
+     "target_value": "900", "unit": "个", "weight": "30"},
+    {"level1": Level1.SATISFACTION, "level2": Level2.SERVICE_SATISFACTION, "name": "学生家长满意度",
+     "comparator": Comparator.GTE, "target_value": "90", "unit": "%", "weight": "10"},
+]
+
+
+class IndicatorTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IndicatorTemplate
+
+    code = factory.Sequence(lambda n: f"ZB{n:05d}")
+    name = factory.Sequence(lambda n: f"指标模板{n}")
+    level1 = Level1.OUTPUT
+    level2 = Level2.QUANTITY
+    comparator = Comparator.GTE
+    unit = "个"
+
+
+class TargetSheetFactory(factory.django.DjangoModelFactory):
+    """A draft sheet; ``rows=True`` fills it with VALID_ROWS and an overall goal."""
+
+    class Meta:
+        model = TargetSheet
+        skip_postgeneration_save = True
+
+    project = factory.SubFactory(ProjectFactory)
+    overall_goal = "完成年度建设任务，新增学位 900 个。"
+
+    @factory.post_generation
+    def rows(self, create, extracted, **kwargs):
+        if extracted:
+            Indicator.objects.bulk_create(
+                Indicator(sheet=self, position=i, **{k: v for k, v in row.items()})
+                for i, row in enumerate(VALID_ROWS, start=1)
+            )

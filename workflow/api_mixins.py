@@ -6,8 +6,6 @@
 ``{"detail": ...}`` with the status of the WorkflowError (400 rule, 403 role, 404 scope, 409 order).
 """
 
-import django_filters
-from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -37,21 +35,6 @@ FILTER_BACKENDS = [DjangoFilterBackend, OrderingFilter]
 # Responses every write may answer besides success (for the OpenAPI document).
 REFUSALS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 TRANSITION_REFUSALS = {**REFUSALS, 409: ErrorSerializer}
-
-
-def keyword_filter(*fields: str) -> django_filters.CharFilter:
-    """The ``?q=`` search box: rows where any of ``fields`` contains the text."""
-
-    def search(queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        condition = Q()
-        for field in fields:
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
-
-    return django_filters.CharFilter(method=search, label="关键字")
 
 
 def require(answer: tuple[bool, str]):

@@ -5,6 +5,7 @@ import datetime
 import django_filters
 from django import forms
 from django.apps import apps
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -60,3 +61,18 @@ class AuditEventFilterSet(django_filters.FilterSet):
     def filter_until(self, queryset, name, value):
         # Inclusive: the whole of the last day.
         return queryset.filter(at__lt=_start_of(value + datetime.timedelta(days=1)))
+
+
+def keyword_filter(*fields: str) -> django_filters.CharFilter:
+    """The ``?q=`` search box: rows where any of ``fields`` contains the text."""
+
+    def search(queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+    return django_filters.CharFilter(method=search, label="关键字")

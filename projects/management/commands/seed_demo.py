@@ -26,7 +26,7 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         with transaction.atomic():
-            summary = DemoCity().build()
+            summary = self.summary = DemoCity().build()
         self.stdout.write(self.style.SUCCESS(f"示例市演示数据已就绪（用时 {time.monotonic() - started:.1f} 秒）。"))
         self.stdout.write(
             f"本次新建：组织 {summary.organizations} 个，用户 {summary.users} 个，项目 {summary.projects_created} 个"
@@ -58,6 +58,10 @@ class Command(BaseCommand):
             + "；方式 "
             + "，".join(f"{label} {modes.get(value, 0)}" for value, label in PreAssessmentMode.choices)
         )
+        from targets.demo import report_lines  # the targets stage seeds on top of the projects
+
+        for line in report_lines(getattr(self, "summary", None) and self.summary.targets):
+            w(line)
         w(f"审核记录：{ReviewRecord.objects.count()} 条")
         w("")
         w(f"演示用户（密码均为 {DEMO_PASSWORD}，仅供演示，切勿用于生产环境）：")
