@@ -9,8 +9,9 @@ users), so ``--reset`` removes exactly that.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jxt_bench python bench/generate.py --scale 1 --years 1
 
-Target indicators (20 per project, ~480k rows) come with the targets stage; there is no model
-for them yet, so they are not generated.
+With ``--targets``, every bench project also gets a target sheet of 20 indicator rows taken from
+the indicator library (8,000 sheets × 20 rows a year, ~480k rows for 3 years), in the states a
+city has in budget season; see bench/README.md.
 """
 
 import argparse
@@ -52,6 +53,9 @@ def parse_args():
     parser.add_argument("--reset", action="store_true", help="先删除以前生成的 BENCH- 数据")
     parser.add_argument("--no-migrate", action="store_true", help="不先执行 migrate")
     parser.add_argument("--allow-sqlite", action="store_true", help="允许写入非 PostgreSQL 数据库")
+    parser.add_argument(
+        "--targets", action="store_true", help="同时为每个基准项目生成绩效目标表（每表 20 条指标，按年度跳过已有的）"
+    )
     return parser.parse_args()
 
 
@@ -75,8 +79,15 @@ def reset():
 
     from accounts.models import Organization
     from projects.models import Project
+    from targets.models import ExpertReview, Indicator, TargetSheet
 
     with transaction.atomic():
+        # Target sheets first (PROTECT on project); rows in one statement, adjustments before what they adjust.
+        sheets = TargetSheet.objects.filter(project__code__startswith=PREFIX)
+        Indicator.objects.filter(sheet__in=sheets.values("pk")).delete()  # no cascades: one DELETE
+        ExpertReview.objects.filter(sheet__in=sheets.values("pk")).delete()
+        sheets.filter(adjustment_of__isnull=False).delete()
+        sheets.delete()
         deleted, _ = Project.objects.filter(code__startswith=PREFIX).delete()
         get_user_model().objects.filter(username__startswith="bench_").delete()
         # Children before parents (PROTECT on parent): deepest paths first.
@@ -129,7 +140,9 @@ def organizations(n_departments: int, batch: int):
 
 
 def users(root, departments, units):
-    """bench_office (performance office: sees the whole city), bench_dept, bench_clerk."""
+    """bench_office (performance office: sees the whole city), bench_dept, bench_clerk, and
+    bench_import: a 填报人 at the city level, so one workbook can carry 500 projects of many
+    units for the import measurement (a real clerk's unit has a dozen)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
@@ -141,6 +154,7 @@ def users(root, departments, units):
         ("bench_office", Role.PERFORMANCE_OFFICE, root),
         ("bench_dept", Role.DEPT_REVIEWER, departments[0]),
         ("bench_clerk", Role.UNIT_STAFF, units[0]),
+        ("bench_import", Role.UNIT_STAFF, root),
     ):
         user, created = get_user_model().objects.get_or_create(
             username=username, defaults={"organization": org, "password": password, "last_name": "基准"}
@@ -257,6 +271,142 @@ def projects_for_year(fiscal_year, units, n: int, rng: random.Random, batch: int
     return len(rows)
 
 
+# A sheet's 20 rows: the weights of each level 1's rows — 产出 50, 效益 30, 满意度 10.
+TARGET_SHAPE = (("output", (4,) * 10 + (5, 5)), ("effect", (5,) * 6), ("satisfaction", (5, 5)))
+# States of the latest year in budget season (earlier years: all approved), in percent.
+TARGET_STATES = (
+    ("approved", 52), ("draft", 14), ("dept_review", 10), ("finance_review", 8), ("office_review", 6),
+    ("returned", 8), ("expert_review", 2),
+)  # fmt: skip
+ADJUSTED_PCT = 3  # of the latest year's approved sheets: an adjustment (version 2) in review
+
+
+def _template_pools():
+    """Confirmed library templates by level 1, loading the initial library if it is empty."""
+    from targets.library_data import load_library
+    from targets.models import IndicatorTemplate
+
+    if not IndicatorTemplate.objects.exists():
+        load_library()
+    pools = {}
+    for template in IndicatorTemplate.objects.confirmed().order_by("code"):
+        pools.setdefault(template.level1, []).append(template)
+    return pools
+
+
+def _target_value(template, rng: random.Random):
+    """(value, text) from the template's reference, or a plausible number where it has none."""
+    if template.comparator == "qualitative":
+        return None, template.suggested_value or "达到预期"
+    try:
+        return Decimal(template.suggested_value), ""
+    except ArithmeticError:
+        return Decimal(rng.randint(5, 500)), ""
+
+
+def _rows_for(sheet, pools, rng: random.Random, continuing: bool) -> list:
+    from targets.models import Indicator
+
+    rows, position = [], 0
+    for level1, weights in TARGET_SHAPE:
+        for template, weight in zip(rng.sample(pools[level1], len(weights)), weights, strict=True):
+            position += 1
+            value, text = _target_value(template, rng)
+            actual = None
+            if continuing and value is not None and value > 0 and rng.random() < 0.5:
+                factor = 1.3 if rng.random() < 0.02 else rng.uniform(0.9, 1.1)  # a few flagged 目标偏低
+                actual = (value * Decimal(str(factor))).quantize(Decimal("0.01"))
+            rows.append(
+                Indicator(
+                    sheet=sheet,
+                    position=position,
+                    level1=template.level1,
+                    level2=template.level2,
+                    name=template.name,
+                    comparator=template.comparator,
+                    target_value=value,
+                    target_text=text,
+                    unit=template.unit,
+                    weight=Decimal(weight),
+                    last_year_actual=actual,
+                    template=template,
+                )
+            )
+    return rows
+
+
+def targets_for_year(fiscal_year, latest: bool, rng: random.Random, batch: int, clock: Clock) -> int:
+    """A target sheet with 20 rows for every bench project of the year (none yet), bulk-created."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from projects.models import Project
+    from targets.models import Indicator, TargetSheet
+
+    year = fiscal_year.year
+    projects = Project.objects.filter(fiscal_year=fiscal_year, code__startswith=PREFIX)
+    if TargetSheet.objects.filter(project__in=projects).exists():
+        print(f"  {year}年度：已有基准绩效目标表，跳过（用 --reset 重新生成）")
+        return 0
+    pools = _template_pools()
+    states = [state for state, pct in TARGET_STATES for _ in range(pct)] if latest else ["approved"]
+    now = timezone.now()
+    projects = list(projects.order_by("pk").only("pk", "is_key", "is_new", "period_start", "period_end", "name"))
+    sheets, rows = 0, 0
+    for start in range(0, len(projects), batch):
+        chunk = projects[start : start + batch]
+        with transaction.atomic():
+            new = []
+            for project in chunk:
+                status = rng.choice(states)
+                if status == "expert_review" and not project.is_key:
+                    status = "office_review"  # only key projects go to experts
+                multi_year = (project.period_end - project.period_start).days > 366
+                new.append(
+                    TargetSheet(
+                        project=project,
+                        status=status,
+                        overall_goal=f"{year}年度完成{project.name}的各项产出任务，效益和满意度达到预期。",
+                        whole_period_goal="实施期内全面完成建设任务，形成长效机制。" if multi_year else "",
+                        approved_at=now if status == "approved" else None,
+                        publish=status == "approved" and project.is_key,
+                        created_at=now,
+                        state_changed_at=now,
+                    )
+                )
+            TargetSheet.objects.bulk_create(new, batch_size=batch)
+            adjustments = []
+            if latest:
+                for sheet in new:
+                    if sheet.status == "approved" and rng.random() < ADJUSTED_PCT / 100:
+                        adjustments.append(
+                            TargetSheet(
+                                project_id=sheet.project_id,
+                                version=2,
+                                is_current=False,
+                                status=rng.choice(("dept_review", "finance_review")),
+                                overall_goal=sheet.overall_goal,
+                                whole_period_goal=sheet.whole_period_goal,
+                                adjustment_of=sheet,
+                                adjustment_reason="基准数据：实施内容调整",
+                                created_at=now,
+                                state_changed_at=now,
+                            )
+                        )
+                TargetSheet.objects.bulk_create(adjustments, batch_size=batch)
+            by_project = {p.pk: p for p in chunk}
+            indicators = [
+                row
+                for sheet in new + adjustments
+                for row in _rows_for(sheet, pools, rng, continuing=not by_project[sheet.project_id].is_new)
+            ]
+            Indicator.objects.bulk_create(indicators, batch_size=batch)
+        sheets += len(new) + len(adjustments)
+        rows += len(indicators)
+    clock.lap(f"{year}年度绩效目标表 {sheets:,} 张、指标 {rows:,} 条", sheets + rows)
+    return sheets
+
+
 def analyze():
     from django.db import connection
 
@@ -291,14 +441,21 @@ def main():
     users(root, departments, units)
     clock.lap(f"组织 {1 + len(departments) + len(units)} 个与基准用户")
     rng = random.Random(args.seed)
-    created = 0
-    for fiscal_year in fiscal_years(years).values():
+    created = sheets = 0
+    by_year = fiscal_years(years)
+    for fiscal_year in by_year.values():
         created += projects_for_year(fiscal_year, units, n_projects, rng, args.batch, clock)
+    if args.targets:
+        target_rng = random.Random(args.seed + 1)  # the projects stay the same with or without targets
+        for year, fiscal_year in by_year.items():
+            sheets += targets_for_year(fiscal_year, year == years[-1], target_rng, args.batch, clock)
     analyze()
     clock.lap("ANALYZE")
-    print(f"完成：新建项目 {created:,} 个，共用时 {clock.total():.1f} 秒。")
-    print("绩效目标指标（每项目 20 条）待 targets/ 建模后生成。")
-    print(f"基准用户 bench_office / bench_dept / bench_clerk，密码 {BENCH_PASSWORD}（仅用于基准测试库）。")
+    print(f"完成：新建项目 {created:,} 个、绩效目标表 {sheets:,} 张，共用时 {clock.total():.1f} 秒。")
+    if not args.targets:
+        print("绩效目标表（每项目 20 条指标）用 --targets 生成。")
+    accounts = "bench_office / bench_dept / bench_clerk / bench_import"
+    print(f"基准用户 {accounts}，密码 {BENCH_PASSWORD}（仅用于基准测试库）。")
 
 
 if __name__ == "__main__":

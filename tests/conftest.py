@@ -61,8 +61,24 @@ class City:
         }
 
 
+def _restore_migrated_reference_data():
+    """Transactional tests (live server, real worker) end with a flush that also empties what the
+    data migrations wrote; put the role groups and the working-day calendar back if so."""
+    from django.contrib.auth.models import Group
+
+    from projects.calendar import seed_from_chinese_calendar
+    from projects.models import CalendarYear
+
+    if Group.objects.filter(name__in=Role.values).count() != len(Role.values):
+        for name in Role.values:
+            Group.objects.get_or_create(name=name)
+    if not CalendarYear.objects.exists():
+        seed_from_chinese_calendar(2018, 2030)
+
+
 @pytest.fixture
 def city(db):
+    _restore_migrated_reference_data()
     org = f.OrganizationFactory
     finance_org = org(name="示例市财政局", code="CZJ", kind=OrganizationKind.FINANCE)
     dept_a = org(name="示例市教育局", code="JYJ", kind=OrganizationKind.DEPARTMENT)

@@ -92,3 +92,4 @@ def login(page):
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     return sign_in
+

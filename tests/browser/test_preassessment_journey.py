@@ -18,7 +18,8 @@ from accounts.choices import Role
 from projects.choices import Dimension
 from projects.models import Project
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: later transactional tests still find the role groups and the calendar.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Count
 
-from targets.choices import IndustryField, TemplateStatus
+from targets.choices import IndustryField, TemplateScope, TemplateStatus
 from targets.library_data import load_library
 from targets.models import IndicatorTemplate
 
@@ -31,12 +31,9 @@ class Command(BaseCommand):
                 f"指标库已载入：新增 {result.created} 条，更新 {result.updated} 条，未变 {result.unchanged} 条。"
             )
         )
-        by_field = dict(
-            IndicatorTemplate.objects.filter(status=TemplateStatus.CONFIRMED)
-            .values_list("field")
-            .annotate(n=Count("pk"))
-        )
+        confirmed = IndicatorTemplate.objects.filter(status=TemplateStatus.CONFIRMED)
+        by_field = dict(confirmed.filter(scope=TemplateScope.FIELD).values_list("field").annotate(n=Count("pk")))
         self.stdout.write(
-            "已确认的指标模板："
+            f"已确认的指标模板 {confirmed.count()} 条：共性 {confirmed.filter(scope=TemplateScope.COMMON).count()}；"
             + "，".join(f"{label} {by_field[value]}" for value, label in IndustryField.choices if value in by_field)
         )
