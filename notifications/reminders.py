@@ -17,11 +17,15 @@ days, or overdue, if that is cheaper); ``send_reminders`` decides which to remin
 
 import datetime
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import Q
+
+from accounts.choices import Role
 
 from .choices import DeadlineKind, Message
 from .hub import notify
@@ -65,6 +69,33 @@ def register_deadline_source(source: DeadlineSource) -> DeadlineSource:
 
 def deadline_sources() -> dict[str, DeadlineSource]:
     return dict(_sources)
+
+
+# They act for the whole city: their deadlines go to every holder of the role, whatever the organisation.
+CITYWIDE_REVIEWERS = (Role.FINANCE_REVIEWER, Role.PERFORMANCE_OFFICE)
+
+
+def people_by_role(wanted: set[tuple[str, int | None]]) -> dict[tuple[str, int | None], list]:
+    """Active users by (role, organisation id) for the wanted pairs — one query over the role
+    memberships, for sources that remind many objects at once. City-wide reviewers are keyed
+    with organisation None."""
+    if not wanted:
+        return {}
+    Membership = get_user_model().groups.through
+    condition = Q(pk__in=[])
+    by_role = defaultdict(set)
+    for role, org in wanted:
+        by_role[role].add(org)
+    for role, orgs in by_role.items():
+        if role in CITYWIDE_REVIEWERS:
+            condition |= Q(group__name=role)
+        else:
+            condition |= Q(group__name=role, user__organization_id__in=orgs)
+    people = defaultdict(list)
+    for membership in Membership.objects.filter(condition, user__is_active=True).select_related("user", "group"):
+        role, user = membership.group.name, membership.user
+        people[(role, None if role in CITYWIDE_REVIEWERS else user.organization_id)].append(user)
+    return people
 
 
 def bucket_for(due_date: datetime.date, today: datetime.date) -> str | None:

@@ -16,10 +16,9 @@ from workflow.errors import NotInScope, TransitionForbidden
 
 from . import excel, permissions, uploads
 from .filters import ProjectFilterSet
-from .models import PreAssessment, Project
+from .models import Project
 from .views import forbidden, refuse
 
-UPLOAD_MODELS = {"project": Project, "preassessment": PreAssessment}
 # Multipart framing around the file; a body larger than this cannot hold an allowed file.
 MULTIPART_SLACK = 64 * 1024
 ERRORS_SHOWN = 500
@@ -113,10 +112,10 @@ class AttachmentUploadView(View):
     """
 
     def post(self, request, model, pk):
-        model_class = UPLOAD_MODELS.get(model)
-        if model_class is None:
+        entry = uploads.attachable(model)
+        if entry is None:
             raise Http404
-        obj = get_object_or_404(model_class.objects.visible_to(request.user), pk=pk)
+        obj = get_object_or_404(entry.model.objects.visible_to(request.user), pk=pk)
         problem = None
         if body_too_large(request):
             problem = uploads.too_large_message()

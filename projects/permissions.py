@@ -70,11 +70,10 @@ def can_commission_preassessment(user, pa) -> Answer:
 
 
 def can_upload_attachment(user, obj) -> Answer:
-    """Whoever may fill the record may attach files to it."""
-    from .models import PreAssessment, Project
+    """Whoever may fill the record may attach files to it (each attachable model says who)."""
+    from .uploads import attachable
 
-    if isinstance(obj, Project):
-        return can_edit_project(user, obj)
-    if isinstance(obj, PreAssessment):
-        return can_fill_preassessment(user, obj)
-    return False, "该记录不支持附件。"
+    entry = attachable(type(obj))
+    if entry is None:
+        return False, "该记录不支持附件。"
+    return entry.permission(user, obj)

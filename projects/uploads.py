@@ -9,6 +9,7 @@ The Excel import (projects/excel.py) reuses these checks.
 import hashlib
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import filetype
@@ -22,7 +23,7 @@ from workflow.errors import NotInScope, TransitionForbidden
 
 from . import permissions
 from .choices import AttachmentKind
-from .models import Attachment
+from .models import Attachment, PreAssessment, Project
 
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURE = b"PK\x03\x04"
@@ -63,6 +64,34 @@ ALLOWED_TYPES = {
     ".png": AllowedType(AttachmentKind.IMAGE, "image/png", "", frozenset({"png"})),
 }
 ALLOWED_EXTENSIONS_TEXT = "PDF、Word（.doc/.docx）、Excel（.xls/.xlsx）、图片（.jpg/.png）"
+
+
+@dataclass(frozen=True)
+class Attachable:
+    """A kind of record that takes attachments: its name in the upload URL and who may attach."""
+
+    name: str
+    model: type
+    permission: Callable  # (user, obj) -> (allowed, reason)
+
+
+_attachables: dict[str, Attachable] = {}
+
+
+def register_attachable(name: str, model: type, permission: Callable):
+    """Later stages add their records (a rectification's evidence…) from ``AppConfig.ready``;
+    downloads need nothing more: they check the record's own ``visible_to``."""
+    _attachables[name] = Attachable(name, model, permission)
+
+
+def attachable(model_or_name) -> Attachable | None:
+    if isinstance(model_or_name, str):
+        return _attachables.get(model_or_name)
+    return next((a for a in _attachables.values() if a.model is model_or_name), None)
+
+
+register_attachable("project", Project, permissions.can_edit_project)
+register_attachable("preassessment", PreAssessment, permissions.can_fill_preassessment)
 
 
 def max_upload_mb() -> int:
@@ -151,7 +180,7 @@ def validate_upload(uploaded_file) -> tuple[str, str]:
     return allowed.kind, allowed.mime
 
 
-def _sha256(uploaded_file) -> str:
+def sha256_of(uploaded_file) -> str:
     digest = hashlib.sha256()
     uploaded_file.seek(0)
     for chunk in iter(lambda: uploaded_file.read(1024 * 1024), b""):
@@ -168,7 +197,7 @@ def deny(error_class, message: str, user, obj, action: str):
 
 
 def attach_file(obj, user, uploaded_file, description: str = "") -> Attachment:
-    """Attach an uploaded file to a project or pre-assessment (whoever may fill it may attach).
+    """Attach an uploaded file to a record of a registered kind (whoever may fill it may attach).
 
     Raises NotInScope / TransitionForbidden / ValidationError; on any refusal nothing is stored.
     """
@@ -188,7 +217,7 @@ def attach_file(obj, user, uploaded_file, description: str = "") -> Attachment:
         kind=kind,
         mime_type=mime,
         size=file_size(uploaded_file),
-        sha256=_sha256(uploaded_file),
+        sha256=sha256_of(uploaded_file),
         description=description,
         uploaded_by=user,
         uploaded_at=timezone.now(),

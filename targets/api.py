@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -22,6 +22,7 @@ from workflow.api_mixins import (
     ReviewRecordSerializer,
     WorkflowActionsMixin,
     require,
+    require_state,
     role_permission,
 )
 from workflow.services import check_transition
@@ -52,14 +53,6 @@ from .serializers import (
     TargetSheetSerializer,
     TemplateDecisionSerializer,
 )
-
-
-class Conflict(APIException):
-    """409: the object's state forbids the write (a locked sheet, one under review)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "当前状态不允许此操作。"
-
 
 # --- indicator library ---------------------------------------------------------------------
 
@@ -154,9 +147,7 @@ def require_editable(sheet: TargetSheet, user):
     """Before a body is read: 403 for a role that never writes targets, 409 for a sheet whose state
     forbids writing — the lock first of all (services.save_sheet checks the same again)."""
     require(services.can_write_targets(user, sheet.project))
-    allowed, reason = services.can_edit_sheet(user, sheet)  # says LOCKED_MESSAGE for a locked sheet
-    if not allowed:
-        raise Conflict(reason)
+    require_state(services.can_edit_sheet(user, sheet))  # says LOCKED_MESSAGE for a locked sheet
 
 
 @extend_schema_view(

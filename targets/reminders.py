@@ -21,13 +21,12 @@ if a sheet is at expert review).
 import datetime
 from collections import defaultdict
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Role
-from notifications.reminders import Deadline, DeadlineKind, register_deadline_source
+from notifications.reminders import Deadline, DeadlineKind, people_by_role, register_deadline_source
 from projects.calendar import WorkingCalendar
 from projects.choices import ProjectStatus
 from projects.models import Project
@@ -40,33 +39,10 @@ REVIEWER_ROLE = {
     SheetStatus.FINANCE_REVIEW: Role.FINANCE_REVIEWER,
     SheetStatus.OFFICE_REVIEW: Role.PERFORMANCE_OFFICE,
 }
-CITYWIDE = (Role.FINANCE_REVIEWER, Role.PERFORMANCE_OFFICE)  # they act for the whole city: no organisation
 
 
 def _arrival(sheet: TargetSheet) -> datetime.date:
     return timezone.localtime(sheet.state_changed_at, timezone.get_default_timezone()).date()
-
-
-def _people(wanted: set[tuple[str, int | None]]) -> dict[tuple[str, int | None], list]:
-    """Active users by (role, organisation id) for the wanted pairs — one query over the role
-    memberships. City-wide roles are keyed with organisation None."""
-    if not wanted:
-        return {}
-    Membership = get_user_model().groups.through
-    condition = Q(pk__in=[])
-    by_role = defaultdict(set)
-    for role, org in wanted:
-        by_role[role].add(org)
-    for role, orgs in by_role.items():
-        if role in CITYWIDE:
-            condition |= Q(group__name=role)
-        else:
-            condition |= Q(group__name=role, user__organization_id__in=orgs)
-    people = defaultdict(list)
-    for membership in Membership.objects.filter(condition, user__is_active=True).select_related("user", "group"):
-        role, user = membership.group.name, membership.user
-        people[(role, None if role in CITYWIDE else user.organization_id)].append(user)
-    return people
 
 
 def _title(prefix: str, sheet: TargetSheet) -> str:
@@ -106,7 +82,7 @@ def target_submission_deadlines(today: datetime.date) -> list[Deadline]:
     )
     calendar = _calendar([s for s in sheets if s.status == SheetStatus.RETURNED])
     units = {s.project.unit_id for s in sheets} | {p.unit_id for p in unstarted}
-    people = _people({(Role.UNIT_STAFF, unit) for unit in units})
+    people = people_by_role({(Role.UNIT_STAFF, unit) for unit in units})
 
     deadlines = []
     for sheet in sheets:
@@ -168,7 +144,7 @@ def target_review_deadlines(today: datetime.date) -> list[Deadline]:
     if not sheets:
         return []
     calendar = _calendar(sheets)
-    people = _people(
+    people = people_by_role(
         {
             (REVIEWER_ROLE[s.status], s.project.department_id if s.status == SheetStatus.DEPT_REVIEW else None)
             for s in sheets

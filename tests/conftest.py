@@ -134,6 +134,20 @@ def client_for(client):
     return make
 
 
+@pytest.fixture
+def api(city):
+    """``api(user)``: a DRF APIClient calling with that user's token, as scripts do."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        return client
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def test_settings(settings):
     # PBKDF2's deliberate slowness is for production; tests create many users.

@@ -3,8 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from projects.choices import PreAssessmentStatus, ProjectStatus
 from projects.models import PreAssessment, Project
@@ -14,18 +12,6 @@ from . import factories as f
 
 P = "/api/v1/projects/"
 PA = "/api/v1/preassessments/"
-
-
-@pytest.fixture
-def api(city):
-    """``api(user)``: an APIClient calling with that user's token."""
-
-    def make(user):
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-        return client
-
-    return make
 
 
 def project_body(city, **changes):

@@ -40,18 +40,6 @@ def table(outputs=5, effects=2, satisfaction=1) -> list[dict]:
 
 
 @pytest.fixture
-def api(city):
-    """``api(user)``: an APIClient calling with that user's token."""
-
-    def make(user):
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-        return client
-
-    return make
-
-
-@pytest.fixture
 def sheet(city):
     project = f.ProjectFactory(fiscal_year=city.year, unit=city.unit_a1)  # continuing: no pre-assessment
     return f.TargetSheetFactory(project=project, rows=True, created_by=city.clerk)

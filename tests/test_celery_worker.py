@@ -84,6 +84,17 @@ def _succeeded(log: Path, task_id: str) -> str:
     return next((line for line in log.read_text().splitlines() if f"[{task_id}] succeeded" in line), "")
 
 
+def _stop_worker(worker: subprocess.Popen, queue: str):
+    """Stop the worker (kill it if it does not stop) and remove its queue from Redis."""
+    worker.terminate()
+    try:
+        worker.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+    _forget_queue(queue)
+
+
 def _forget_queue(queue: str):
     """Remove the queue and kombu's bindings of it, so repeated runs leave nothing in Redis."""
     import redis
@@ -129,10 +140,4 @@ def test_a_real_worker_runs_the_reminders_once(city, project, tmp_path, settings
         assert notice.dedupe_key == f"review:projects.preassessment:{pa.pk}:2025-10-16:3"
     finally:
         app.conf.task_always_eager = eager
-        worker.terminate()
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        _forget_queue(queue)
+        _stop_worker(worker, queue)

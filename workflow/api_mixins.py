@@ -8,9 +8,9 @@
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -46,6 +46,21 @@ def require(answer: tuple[bool, str]):
     allowed, reason = answer
     if not allowed:
         raise PermissionDenied(reason)
+
+
+class Conflict(APIException):
+    """409: the object's state forbids the write (a locked sheet, a report under review)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "当前状态不允许此操作。"
+
+
+def require_state(answer: tuple[bool, str]):
+    """Raise 409 with the reason when only the object's state refuses the write (after ``require``
+    has let the role through)."""
+    allowed, reason = answer
+    if not allowed:
+        raise Conflict(reason)
 
 
 def role_permission(*roles: str, message: str) -> type[BasePermission]:

@@ -22,9 +22,10 @@ ACTIONS_TEMPLATE = "includes/workflow_actions.html"
 def actions_context(obj, user, url_name: str, *, params=(), error: str = "", opinion: str = "", blocked: str = ""):
     """Context for includes/workflow_actions.html.
 
-    ``params`` describes extra radio groups some actions need, e.g. the conclusion of a
-    pre-assessment: ``[{"name": "conclusion", "label": "评估结论", "choices": [...], "actions": {"conclude"}}]``;
-    a group is shown only when one of its actions is available. ``blocked`` is the reason the
+    ``params`` describes extra fields some actions need: a radio group, e.g. the conclusion of a
+    pre-assessment: ``[{"name": "conclusion", "label": "评估结论", "choices": [...], "actions": {"conclude"}}]``,
+    or a text box (``"kind": "text"``, e.g. a rectification's requirements); a field is shown
+    only when one of its actions is available. ``blocked`` is the reason the
     object cannot go forward (shown above the buttons).
     """
     chain = obj.workflow_chain
