@@ -15,6 +15,7 @@ NAVIGATION = (
     ("事前评估", "projects:preassessment_list", "bi-clipboard-data", ALL),
     ("绩效目标", "targets:sheet_list", "bi-bullseye", STAFF | {Role.EXPERT}),
     ("指标库", "targets:library", "bi-list-nested", ALL),
+    ("双监控", "monitoring:round_list", "bi-activity", STAFF),
     ("预算年度", "projects:fiscalyear_list", "bi-calendar3", FINANCE_AND_AUDIT),
     ("工作日历", "projects:calendar", "bi-calendar-week", FINANCE_AND_AUDIT),
     ("专家库", "accounts:expert_list", "bi-person-badge", FINANCE_AND_AUDIT),

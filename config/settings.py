@@ -274,6 +274,10 @@ CELERY_BEAT_SCHEDULE = {
         # Every morning at 07:30 (CELERY_TIMEZONE), not "24 h after beat first started".
         "schedule": crontab(hour=7, minute=30),
     },
+    "hourly-stale-treasury-imports": {
+        "task": "monitoring.tasks.fail_stale_imports",
+        "schedule": crontab(minute=15),
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("projects/", include("projects.urls")),
     path("targets/", include("targets.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("workflow.urls")),
     path("admin/", admin.site.urls),

@@ -9,6 +9,9 @@ class Message(models.TextChoices):
     APPROVED = "approved", "已审核通过"
     CONCLUDED = "concluded", "已出具结论"
     ASSIGNED = "assigned", "新的委托任务"
+    REPORT_REQUESTED = "report_requested", "新的填报任务"
+    RECTIFICATION = "rectification", "整改要求"
+    FUNDING_ACTION = "funding_action", "资金处置"
     DUE_SOON = "due_soon", "即将到期"
     OVERDUE = "overdue", "已逾期"
 

@@ -99,8 +99,8 @@ class ImportResult:
         return not self.errors
 
 
-class _CellError(Exception):
-    pass
+class CellError(Exception):
+    """A cell that cannot be read; the message says what is wrong with it (other imports reuse it)."""
 
 
 # ---------------------------------------------------------------- template
@@ -206,7 +206,7 @@ def cell_text(value) -> str:
 def _required_text(value, header: str) -> str:
     text = cell_text(value)
     if not text:
-        raise _CellError(f"{header}不能为空。")
+        raise CellError(f"{header}不能为空。")
     return text
 
 
@@ -215,40 +215,40 @@ def _parse_year(value, years: dict) -> FiscalYear:
     try:
         year = int(text)
     except ValueError:
-        raise _CellError(f"预算年度“{text}”无效，应为四位年份，如 2026。") from None
+        raise CellError(f"预算年度“{text}”无效，应为四位年份，如 2026。") from None
     if year not in years:
-        raise _CellError(f"未知的预算年度：{year}（系统中尚未设置该年度）。")
+        raise CellError(f"未知的预算年度：{year}（系统中尚未设置该年度）。")
     return years[year]
 
 
 def _parse_amount(value) -> Decimal:
     """万元 in the sheet → yuan, exactly: Decimal(str(cell)), never float arithmetic."""
     if isinstance(value, bool):
-        raise _CellError("预算金额须为数字（万元）。")
+        raise CellError("预算金额须为数字（万元）。")
     text = _required_text(value, "预算金额") if not isinstance(value, int | float | Decimal) else str(value)
     text = text.replace(",", "").replace("，", "")
     try:
         wan = Decimal(text)
     except InvalidOperation:
-        raise _CellError(f"预算金额“{text}”不是数字，请填写以万元为单位的数字。") from None
+        raise CellError(f"预算金额“{text}”不是数字，请填写以万元为单位的数字。") from None
     if not wan.is_finite():
-        raise _CellError(f"预算金额“{text}”不是数字，请填写以万元为单位的数字。")
+        raise CellError(f"预算金额“{text}”不是数字，请填写以万元为单位的数字。")
     if wan <= 0:
-        raise _CellError("预算金额须大于 0。")
+        raise CellError("预算金额须大于 0。")
     try:
         yuan = wan * WAN
         cents = yuan.quantize(Decimal("0.01"))
     except InvalidOperation:
-        raise _CellError("预算金额超出允许范围。") from None
+        raise CellError("预算金额超出允许范围。") from None
     if cents != yuan:
-        raise _CellError("预算金额最多精确到分（万元后六位小数）。")
+        raise CellError("预算金额最多精确到分（万元后六位小数）。")
     return cents
 
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 
 
-def _parse_date(value, header: str) -> datetime.date:
+def parse_date(value, header: str) -> datetime.date:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -264,14 +264,14 @@ def _parse_date(value, header: str) -> datetime.date:
             return datetime.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise _CellError(f"{header}“{text}”不是有效日期，请按 2026-01-01 的格式填写。")
+    raise CellError(f"{header}“{text}”不是有效日期，请按 2026-01-01 的格式填写。")
 
 
 def _parse_choice(value, header: str, choices) -> str:
     text = _required_text(value, header)
     by_text = {label: value for value, label in choices.choices} | {value: value for value in choices.values}
     if text not in by_text:
-        raise _CellError(f"{header}“{text}”无效，可选：{'、'.join(choices.labels)}。")
+        raise CellError(f"{header}“{text}”无效，可选：{'、'.join(choices.labels)}。")
     return by_text[text]
 
 
@@ -284,8 +284,8 @@ def _parse_bool(value, header: str) -> bool:
     if text == NO:
         return False
     if not text:
-        raise _CellError(f"{header}不能为空，请填写“是”或“否”。")
-    raise _CellError(f"{header}“{text}”无效，请填写“是”或“否”。")
+        raise CellError(f"{header}不能为空，请填写“是”或“否”。")
+    raise CellError(f"{header}“{text}”无效，请填写“是”或“否”。")
 
 
 def _read_sheet(file) -> tuple[list, list[tuple[int, tuple]]]:
@@ -368,8 +368,8 @@ def _parse_rows(user, header: list, rows: list) -> tuple[list[tuple[int, dict]],
         "unit": lambda v: _lookup_unit(v, units),
         "responsible_person": lambda v: _required_text(v, "项目责任人"),
         "budget_amount": _parse_amount,
-        "period_start": lambda v: _parse_date(v, "实施期起"),
-        "period_end": lambda v: _parse_date(v, "实施期止"),
+        "period_start": lambda v: parse_date(v, "实施期起"),
+        "period_end": lambda v: parse_date(v, "实施期止"),
         "budget_type": lambda v: _parse_choice(v, "预算类型", BudgetType),
         "kind": lambda v: _parse_choice(v, "项目类别", ProjectKind),
         "is_new": lambda v: _parse_bool(v, "是否新增"),
@@ -383,7 +383,7 @@ def _parse_rows(user, header: list, rows: list) -> tuple[list[tuple[int, dict]],
             raw = values[position] if position is not None and position < len(values) else None
             try:
                 data[column.field] = parsers.get(column.field, cell_text)(raw)
-            except _CellError as error:
+            except CellError as error:
                 row_errors.append(RowError(number, column.header, str(error)))
         if "fiscal_year" in data and "code" in data:
             key = (data["fiscal_year"].year, data["code"])
@@ -409,7 +409,7 @@ def _lookup_unit(value, units: dict):
     code = _required_text(value, "实施单位编码")
     # Units outside the user's scope get the same answer as codes that do not exist (no leak).
     if code not in units:
-        raise _CellError(f"未知的单位编码“{code}”。")
+        raise CellError(f"未知的单位编码“{code}”。")
     return units[code]
 
 

@@ -19,6 +19,7 @@ from workflow.services import perform_transition
 from .checks import Problem, check_sheet
 from .choices import Comparator, IndicatorPeriod, Level1, Level2, SheetStatus
 from .models import LOCKED_MESSAGE, ExpertReview, Indicator, IndicatorTemplate, TargetSheet
+from .signals import sheet_in_force
 
 ROW_FIELDS = (
     "period",
@@ -191,6 +192,7 @@ def put_in_force(sheet: TargetSheet, user):
     TargetSheet.objects.filter(pk=sheet.pk).update(**fields)
     for name, value in fields.items():
         setattr(sheet, name, value)
+    sheet_in_force.send(sender=TargetSheet, sheet=sheet, user=user)
 
 
 def published_snapshot(sheet: TargetSheet) -> dict:

@@ -150,3 +150,63 @@ class TargetSheetFactory(factory.django.DjangoModelFactory):
                 Indicator(sheet=self, position=i, **{k: v for k, v in row.items()})
                 for i, row in enumerate(VALID_ROWS, start=1)
             )
+
+
+# --- monitoring ------------------------------------------------------------------------------
+
+from django.utils import timezone  # noqa: E402
+
+from targets.choices import SheetStatus  # noqa: E402
+
+# Rows of every comparator for monitoring tests: ≥, ≤ and qualitative (weights as a valid sheet).
+MONITORING_ROWS = [
+    {"level1": Level1.OUTPUT, "level2": Level2.QUANTITY, "name": "新建教室数量", "comparator": Comparator.GTE,
+     "target_value": "20", "unit": "间", "weight": "30"},
+    {"level1": Level1.OUTPUT, "level2": Level2.COST, "name": "生均改造成本", "comparator": Comparator.LTE,
+     "target_value": "5000", "unit": "元", "weight": "20"},
+    {"level1": Level1.EFFECT, "level2": Level2.SOCIAL, "name": "办学条件明显改善", "comparator": Comparator.QUALITATIVE,
+     "target_text": "明显改善", "weight": "30"},
+    {"level1": Level1.SATISFACTION, "level2": Level2.SERVICE_SATISFACTION, "name": "学生家长满意度",
+     "comparator": Comparator.GTE, "target_value": "90", "unit": "%", "weight": "10"},
+]
+
+
+def approved_sheet(project, rows=MONITORING_ROWS) -> TargetSheet:
+    """An approved target sheet in force (version 1) with the given year rows."""
+    sheet = TargetSheetFactory(project=project, status=SheetStatus.APPROVED, approved_at=timezone.now())
+    Indicator.objects.bulk_create(Indicator(sheet=sheet, position=i, **row) for i, row in enumerate(rows, start=1))
+    return sheet
+
+
+def open_q3(city, *projects):
+    """The 2026 Q3 round opened by the performance office, with a draft report for each project
+    (each given an approved sheet of MONITORING_ROWS first, unless it has one)."""
+    from monitoring import services as monitoring_services
+
+    for project in projects:
+        if not project.target_sheets.exists():
+            approved_sheet(project)
+    return monitoring_services.open_round(city.office, city.year, "quarter", 3)
+
+
+def filled(report, *, paid="600000", reasons=True, **rows_by_name):
+    """Row inputs for ``monitoring.services.save_report``: every row of MONITORING_ROWS filled
+    green at Q3 unless ``rows_by_name`` overrides a row (by indicator name); reasons on lit rows."""
+    defaults = {
+        "新建教室数量": {"actual_value": "15", "expected_year_end": "20", "outlook": "certain"},
+        "生均改造成本": {"actual_value": "3750", "expected_year_end": "5000", "outlook": "certain"},
+        "办学条件明显改善": {"progress": "achieved", "progress_note": "已完成两栋楼改造", "outlook": "certain"},
+        "学生家长满意度": {"actual_value": "92", "expected_year_end": "92", "outlook": "certain"},
+    }
+    rows = []
+    for row in report.rows.select_related("indicator").order_by("position"):
+        values = {**defaults.get(row.indicator.name, {}), **rows_by_name.get(row.indicator.name, {})}
+        if reasons:
+            values.setdefault("cause", "other")
+            values.setdefault("reason", "施工进度受雨季影响")
+            values.setdefault("measures", "增加施工班组，四季度赶工")
+        rows.append({"id": row.pk, **values})
+    data = {"paid_to_date": paid, "rows": rows}
+    if reasons:
+        data.update(budget_cause="funding", budget_reason="资金拨付滞后", budget_measures="加快支付进度")
+    return data
