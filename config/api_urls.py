@@ -8,6 +8,14 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import AgencyViewSet, ExpertViewSet, ObtainTokenView, OrganizationViewSet
+from monitoring.api import (
+    FundingActionViewSet,
+    MonitoringReportViewSet,
+    MonitoringRoundViewSet,
+    MonitoringRowViewSet,
+    RectificationViewSet,
+    TreasuryImportViewSet,
+)
 from projects.api import FiscalYearViewSet, PreAssessmentViewSet, ProjectViewSet
 from targets.api import ExpertReviewViewSet, IndicatorTemplateViewSet, IndicatorViewSet, TargetSheetViewSet
 from workflow.api import AuditEventViewSet
@@ -24,6 +32,12 @@ router.register("indicator-templates", IndicatorTemplateViewSet, basename="indic
 router.register("target-sheets", TargetSheetViewSet, basename="targetsheet")
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("expert-reviews", ExpertReviewViewSet, basename="expertreview")
+router.register("monitoring-rounds", MonitoringRoundViewSet, basename="monitoringround")
+router.register("monitoring-reports", MonitoringReportViewSet, basename="monitoringreport")
+router.register("monitoring-rows", MonitoringRowViewSet, basename="monitoringrow")
+router.register("treasury-imports", TreasuryImportViewSet, basename="treasuryimport")
+router.register("rectifications", RectificationViewSet, basename="rectification")
+router.register("funding-actions", FundingActionViewSet, basename="fundingaction")
 
 app_name = "api"
 urlpatterns = [

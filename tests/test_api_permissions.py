@@ -261,11 +261,15 @@ def test_the_matrix_covers_every_routed_endpoint():
     """A new route without a row in the tables above fails here (PUT counts as covered by PATCH)."""
     from config.api_urls import router
 
-    from . import test_api_targets_permissions as targets_tables  # a module, so its tables run only there
+    from . import test_api_monitoring_permissions as monitoring_tables  # modules, so their tables run only there
+    from . import test_api_targets_permissions as targets_tables
 
     declared = {
         (e.method, e.url)
-        for table in (TestProjectAPI, TestPreAssessmentAPI, TestReferenceDataAPI, *targets_tables.TABLES)
+        for table in (
+            TestProjectAPI, TestPreAssessmentAPI, TestReferenceDataAPI, *targets_tables.TABLES,
+            *monitoring_tables.TABLES,
+        )
         for e in table.endpoints
     }
     routed = set()
