@@ -10,11 +10,8 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views import View
-from openpyxl.cell.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from projects.excel import safe_cell
+from projects.excel import header_row, safe_cell
 from projects.file_views import xlsx_response
 from projects.models import WAN
 from workflow.audit import AuditEventKind, record_event
@@ -44,15 +41,7 @@ def export_reports(queryset, *, user, filters: dict) -> bytes:
         counts[report_id][light] = n
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("绩效监控表")
-    for index, (_, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    header = []
-    for title, _ in COLUMNS:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
+    header_row(ws, COLUMNS)
     for r in reports:
         lit = counts[r.pk]
         ws.append(

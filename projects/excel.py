@@ -492,6 +492,19 @@ def _preassessment_label(project: Project) -> str:
     return "未开展" if project.needs_preassessment else "无需评估"
 
 
+def header_row(ws, headers):
+    """The bold, frozen first row of a write-only export sheet; ``headers`` = [(title, width)]."""
+    for index, (_, width) in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A2"
+    cells = []
+    for title, _ in headers:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    ws.append(cells)
+
+
 def safe_cell(ws, value, number_format: str | None = None):
     cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
     if isinstance(value, str):
@@ -532,17 +545,7 @@ def export_projects(queryset, *, user, filters: dict | None = None) -> bytes:
     ``Project.objects.visible_to(user)``; one query whatever the number of rows."""
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet(DATA_SHEET)
-    headers = [(c.header, c.width) for c in COLUMNS] + list(EXPORT_EXTRA_COLUMNS)
-    for index, (_, width) in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for title, _ in headers:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = bold
-        header_cells.append(cell)
-    ws.append(header_cells)
+    header_row(ws, [(c.header, c.width) for c in COLUMNS] + list(EXPORT_EXTRA_COLUMNS))
     count = 0
     for project in queryset.with_list_related().order_by("-fiscal_year__year", "code").iterator(chunk_size=2000):
         ws.append(_export_row(ws, project))

@@ -23,13 +23,12 @@ from dataclasses import dataclass, field
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from openpyxl.cell.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from accounts.choices import Role
-from projects.excel import XLSX_MIME, cell_text, check_xlsx_file, normalise_header, safe_cell
+from projects.excel import XLSX_MIME, cell_text, check_xlsx_file, header_row, normalise_header, safe_cell
 from projects.models import Project
 from projects.uploads import deny
 from workflow.audit import AuditEventKind, record_event
@@ -835,18 +834,6 @@ def _add_help(wb, ws, skipped):
 # ================================================================ export of a filtered list
 
 
-def _header_row(ws, headers):
-    cells = []
-    for title, _ in headers:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    for index, (_, width) in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    ws.append(cells)
-
-
 SHEET_ORDER = ("-project__fiscal_year__year", "project__code", "-version")
 
 
@@ -858,7 +845,7 @@ def export_sheets(queryset, *, user, filters: dict | None = None) -> bytes:
     the sheets' goals), both streamed; one audit event."""
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet(FLAT_SHEET)
-    _header_row(ws, [(c.header, c.width) for c in FLAT_COLUMNS] + list(EXPORT_EXTRA))
+    header_row(ws, [(c.header, c.width) for c in FLAT_COLUMNS] + list(EXPORT_EXTRA))
     ids = queryset.order_by().values("pk")
     project_fields = ("sheet__project__code", "sheet__project__name", "sheet__project__fiscal_year__year")
     sheet_fields = ("sheet__version", "sheet__status", "sheet__project__department__name", "sheet__project__unit__name")
@@ -894,7 +881,7 @@ def export_sheets(queryset, *, user, filters: dict | None = None) -> bytes:
         )
         count += 1
     goals = wb.create_sheet(GOALS_SHEET)
-    _header_row(goals, [(c.header, c.width) for c in GOAL_COLUMNS] + list(EXPORT_EXTRA[:2]))
+    header_row(goals, [(c.header, c.width) for c in GOAL_COLUMNS] + list(EXPORT_EXTRA[:2]))
     sheets = 0
     for sheet in (
         TargetSheet.objects.filter(pk__in=ids)
@@ -967,7 +954,7 @@ def export_library(queryset, *, user, filters: dict | None = None) -> bytes:
     columns the library import reads, plus 填写说明 with the allowed values; one query."""
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet(LIBRARY_SHEET)
-    _header_row(ws, [(c.header, c.width) for c in LIBRARY_COLUMNS])
+    header_row(ws, [(c.header, c.width) for c in LIBRARY_COLUMNS])
     count = 0
     for template in queryset.order_by("code").iterator(chunk_size=2000):
         ws.append(
