@@ -7,9 +7,12 @@ the year's rules — every result carries the numbers, the formula and the rule 
 - budget: ``execution rate ÷ time progress × 100``;
 - quantitative ≥ / = indicators: ``actual ÷ (annual target × time progress) × 100``; an actual of
   at least ``blue_at_pct`` % of the annual target is blue (target set too low);
-- quantitative ≤ indicators (smaller is better) are the mirror, as §2.5 scores them:
-  ``200 − actual ÷ (annual target × time progress) × 100`` (never below 0); they have no blue:
-  a small actual is the direction wanted, and a cumulative one (a cost) is always small mid-year;
+- quantitative ≤ indicators (smaller is better) are the mirror, as §2.5 scores them, against the
+  annual target itself: ``200 − actual ÷ annual target × 100`` (never below 0). A ≤ target is a
+  ceiling that holds all year — a rate, a unit cost, a response time, PM2.5 — and prorating a
+  ceiling by time progress would turn a value exactly at its limit yellow at Q3 and red at H1
+  (spending pace is the budget light's). They have no blue: a small actual is the direction
+  wanted, and a cumulative one (a total cost) is always small mid-year;
 - the bands on that ratio: ``< red_below`` red, ``< yellow_below`` yellow, else green;
 - qualitative: 达成 green, 部分达成 yellow, 未达成 red.
 
@@ -144,21 +147,20 @@ def indicator_light(
             formula=f"完成值 {fmt(actual)} {'' if held else '未'}满足 {sign} {fmt(target)}",
             rule="目标值不大于 0 时不按时间进度折算：满足绿灯，不满足红灯",
         )
-    if progress <= 0:
-        return LightResult(Light.GREEN, formula="时间进度为 0，尚无序时完成要求", rule=rules.bands)
-    expected = target * progress / HUNDRED
-    pace = percent(actual, expected)
     achieved = percent(actual, target)
-    base = f"{fmt(actual)} ÷（{fmt(target)} × {fmt(progress)}%）× 100"
     if comparator == Comparator.LTE:
-        ratio = max(Decimal("0.00"), HUNDRED * 2 - pace)
+        ratio = max(Decimal("0.00"), HUNDRED * 2 - achieved)
         return LightResult(
             band(ratio, rules),
             ratio,
             achieved,
-            f"反向指标：200 − {base} = 200 − {fmt(pace)} = {fmt(ratio)}",
-            f"{rules.bands}；反向指标不设蓝灯",
+            f"反向指标：200 − {fmt(actual)} ÷ 年度目标 {fmt(target)} × 100 = 200 − {fmt(achieved)} = {fmt(ratio)}",
+            f"{rules.bands}；反向指标为全年上限，不按时间进度折算，不设蓝灯",
         )
+    if progress <= 0:
+        return LightResult(Light.GREEN, formula="时间进度为 0，尚无序时完成要求", rule=rules.bands)
+    pace = percent(actual, target * progress / HUNDRED)
+    base = f"{fmt(actual)} ÷（{fmt(target)} × {fmt(progress)}%）× 100"
     if achieved >= rules.blue_at_pct:
         formula = (
             f"完成值 {fmt(actual)} ÷ 年度目标 {fmt(target)} × 100 = {fmt(achieved)}%（序时比 {base} = {fmt(pace)}）"

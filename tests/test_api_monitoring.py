@@ -339,7 +339,7 @@ def test_a_row_read_on_its_own_explains_its_light(city, api, report):
     assert (row["report"], row["name"], row["comparator_display"], row["light"]) == (
         report.pk, "生均改造成本", "≤", Light.GREEN,
     )
-    assert row["explanation"]["formula"] == "反向指标：200 − 3750 ÷（5000 × 75%）× 100 = 200 − 100 = 100"
+    assert row["explanation"]["formula"] == "反向指标：200 − 3750 ÷ 年度目标 5000 × 100 = 200 − 75 = 125"
 
 
 # --- treasury imports ----------------------------------------------------------------------------

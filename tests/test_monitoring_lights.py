@@ -1,6 +1,7 @@
 """The warning lights of DESIGN §2.4, exactly by the rules, at each band edge (59.99 / 60 / 79.99 /
 80 and 120 % of the annual target), for the budget, ≥, = and ≤ indicators and qualitative ones —
-and a changed per-year rule changing the result. Time progress at the end of Q3 is 75 %."""
+and a changed per-year rule changing the result. Time progress at the end of Q3 is 75 %; a ≤ target
+is a ceiling, judged against itself (see monitoring/lights.py)."""
 
 import datetime
 from decimal import Decimal
@@ -84,17 +85,17 @@ def test_the_positive_formula_names_target_time_progress_and_the_blue_rule():
     assert blue.light == Light.BLUE and "= 120%" in blue.formula and "目标设置偏低" in blue.rule
 
 
-# --- quantitative ≤: the mirror, 200 − actual ÷ (target × time progress) × 100; no blue ----------------
+# --- quantitative ≤: the mirror against the annual ceiling, 200 − actual ÷ target × 100; no blue -------
 
-# Target ≤ 100 at Q3 (75 allowed by now): actual → (ratio, light).
+# Target ≤ 100 (a ceiling, not prorated): actual → (ratio, light).
 LTE_EDGES = [
-    ("105.0075", "59.99", Light.RED),  # 140.01 % of the allowance used: 200 − 140.01
-    ("105", "60.00", Light.YELLOW),
-    ("90.0075", "79.99", Light.YELLOW),
-    ("90", "80.00", Light.GREEN),
-    ("75", "100.00", Light.GREEN),
-    ("0", "200.00", Light.GREEN),  # far under the limit is the direction wanted: not blue
-    ("200", "0.00", Light.RED),  # never below 0
+    ("140.01", "59.99", Light.RED),  # 40.01 % over the ceiling
+    ("140", "60.00", Light.YELLOW),
+    ("120.01", "79.99", Light.YELLOW),
+    ("120", "80.00", Light.GREEN),
+    ("100", "100.00", Light.GREEN),  # exactly at the ceiling
+    ("0", "200.00", Light.GREEN),  # far under the ceiling is the direction wanted: not blue
+    ("250", "0.00", Light.RED),  # never below 0
 ]
 
 
@@ -102,7 +103,21 @@ LTE_EDGES = [
 def test_a_reverse_indicator_at_each_band_edge(actual, ratio, light):
     result = indicator_light(Comparator.LTE, D("100"), D(actual), Q3, DEFAULT)
     assert (result.ratio, result.light) == (D(ratio), light)
-    assert result.formula.startswith("反向指标：200 − ") and "反向指标不设蓝灯" in result.rule
+    assert result.formula.startswith("反向指标：200 − ") and "不按时间进度折算，不设蓝灯" in result.rule
+
+
+@pytest.mark.parametrize("progress", ["25.00", "50.00", "75.00", "100.00"])
+def test_a_ceiling_held_is_green_whatever_the_time_of_year(progress):
+    """PM2.5 ≤ 35, a response time ≤ 30 minutes: a level at its limit has met its target in March as
+    in December (prorating it would make it red by mid-year)."""
+    assert indicator_light(Comparator.LTE, D("35"), D("35"), D(progress), DEFAULT).light == Light.GREEN
+    assert indicator_light(Comparator.LTE, D("35"), D("50"), D(progress), DEFAULT).light == Light.RED
+
+
+def test_the_reverse_formula_names_the_ceiling():
+    result = indicator_light(Comparator.LTE, D("5000"), D("6300"), Q3, DEFAULT)
+    assert result.formula == "反向指标：200 − 6300 ÷ 年度目标 5000 × 100 = 200 − 126 = 74"
+    assert result.light == Light.YELLOW
 
 
 def test_a_zero_target_is_met_or_not_without_time_progress():
