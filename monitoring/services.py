@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
@@ -69,6 +69,35 @@ ROW_INPUT_FIELDS = (
     "measures",
 )
 REPORT_TEXT_FIELDS = ("summary", "budget_cause", "budget_reason", "budget_measures")
+
+
+def bulk_write(objs, fields, batch: int = 1000):
+    """Write ``fields`` of ``objs`` (all of one model) back in batches. On PostgreSQL each batch is
+    one ``UPDATE … FROM (VALUES …)``: Django's ``bulk_update`` builds a CASE of every row per field,
+    which made recomputing a city's round take minutes (bench/README.md); elsewhere (the embedded
+    SQLite) it is ``bulk_update``."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objs, fields, batch_size=500)
+        return
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    names = ", ".join(quote(c.column) for c in columns)
+    assignments = ", ".join(f"{quote(c.column)} = v.{quote(c.column)}" for c in columns[1:])
+    row = "(" + ", ".join(f"%s::{c.db_type(connection)}" for c in columns) + ")"
+    pk = quote(meta.pk.column)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch):
+            chunk = objs[start : start + batch]
+            values = ", ".join([row] * len(chunk))
+            params = [c.get_db_prep_save(getattr(obj, c.attname), connection) for obj in chunk for c in columns]
+            cursor.execute(
+                f"UPDATE {quote(meta.db_table)} AS t SET {assignments} FROM (VALUES {values}) AS v ({names}) "
+                f"WHERE t.{pk} = v.{pk}",
+                params,
+            )
 
 
 def _require(answer):
@@ -271,10 +300,8 @@ def recompute_reports(report_ids, rules: WarningRules | None = None) -> int:
         for report in batch:
             compute_lights(report, rows[report.pk], rules or WarningRules.of(report.round.fiscal_year))
         with transaction.atomic():
-            MonitoringReport.objects.bulk_update(batch, REPORT_LIGHT_FIELDS)
-            MonitoringRow.objects.bulk_update(
-                [r for rs in rows.values() for r in rs], ROW_LIGHT_FIELDS, batch_size=5000
-            )
+            bulk_write(batch, REPORT_LIGHT_FIELDS)
+            bulk_write([r for rs in rows.values() for r in rs], ROW_LIGHT_FIELDS, batch=5000)
     return len(ids)
 
 
@@ -334,7 +361,7 @@ def refresh_paid_from_treasury(fiscal_year, project_ids=None) -> int:
                 report.paid_to_date, report.paid_source, report.paid_as_of = total, PaidSource.TREASURY, last
                 changed.append(report)
     with transaction.atomic():
-        MonitoringReport.objects.bulk_update(changed, ["paid_to_date", "paid_source", "paid_as_of"], batch_size=BATCH)
+        bulk_write(changed, ["paid_to_date", "paid_source", "paid_as_of"])
     recompute_reports([r.pk for r in changed], WarningRules.of(fiscal_year))
     return len(changed)
 
