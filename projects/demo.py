@@ -142,18 +142,32 @@ DEMO_USERS = (
         "丽",
         Role.UNIT_STAFF,
         "201002",
-        "示例市第一中学的填报人：新建项目、填报事前评估、修改被退回的评估",
+        "示例市第一中学的填报人：新建项目、填报事前评估、填报三季度绩效监控表（含红灯指标）、修改被退回的监控表",
     ),
     ("danwei2", "马", "强", Role.UNIT_STAFF, "202002", "示例市人民医院的填报人（卫健委）：看不到教育局的任何数据"),
-    ("bumen", "李", "华", Role.DEPT_REVIEWER, "201", "教育局审核人：审核或退回教育局各单位提交的项目和事前评估"),
-    ("caizheng", "王", "芳", Role.FINANCE_REVIEWER, FINANCE[0], "财政业务科室：查看全市项目"),
+    (
+        "bumen",
+        "李",
+        "华",
+        Role.DEPT_REVIEWER,
+        "201",
+        "教育局审核人：审核或退回教育局各单位提交的项目、事前评估和绩效监控表，报送整改",
+    ),
+    (
+        "caizheng",
+        "王",
+        "芳",
+        Role.FINANCE_REVIEWER,
+        FINANCE[0],
+        "财政业务科室：审核绩效监控表（通过、退回或要求整改）、确认整改、导入国库支付数据",
+    ),
     (
         "jixiao",
         "刘",
         "伟",
         Role.PERFORMANCE_OFFICE,
         FINANCE[0],
-        "绩效管理科：委托评估、出具结论、确定重点项目、年度规则",
+        "绩效管理科：委托评估、出具结论、确定重点项目、开启监控批次、资金处置、年度规则",
     ),
     ("zhuanjia", "陈", "立新", Role.EXPERT, FINANCE[0], "评审专家：只看到分配给自己的事前评估"),
     ("zhuanjia2", "刘", "洋", Role.EXPERT, FINANCE[0], "评审专家（卫健委回避）"),
@@ -246,6 +260,9 @@ PROJECTS = {
         Spec(4, "示例市实验小学课后服务政府购买服务", K.PURCHASED_SERVICE, 120),
         Spec(4, "示例市实验小学学生营养餐改善", K.PROJECT, 560, "new", plan="pa_dept_review"),
         Spec(1, "中小学校舍安全保障长效机制补助（转移支付）", K.TRANSFER_PAYMENT, 2600),
+        # danwei's unit needs approved targets to have monitoring reports (monitoring/demo.py).
+        Spec(2, "示例市第一中学学生心理健康教育服务", K.PURCHASED_SERVICE, 48, "new", plan="library"),
+        Spec(2, "示例市第一中学图书馆图书资源更新", K.PROCUREMENT, 36, "new", plan="library"),
     ),
     "202": (
         Spec(1, "示例市卫生健康委员会部门整体支出", K.DEPARTMENT_OVERALL, 4500),
@@ -517,6 +534,7 @@ class Summary:
     projects_existing: int = 0
     transitions: int = 0
     targets: object = None  # targets.demo.TargetSummary
+    monitoring: object = None  # monitoring.demo.MonitoringSummary
 
 
 class DemoCity:
@@ -544,6 +562,9 @@ class DemoCity:
         from targets.demo import seed_targets
 
         self.summary.targets = seed_targets(self)
+        from monitoring.demo import seed_monitoring
+
+        self.summary.monitoring = seed_monitoring(self)
         return self.summary
 
     # --- reference data ------------------------------------------------------------------------

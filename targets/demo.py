@@ -152,6 +152,9 @@ NAMED_PLANS = {
     "公立医院综合改革补助": "office_flagged",
     "示例市智慧教育云平台建设": "key_approved",
     "示例市人民医院住院综合楼建设": "key_adjust",
+    # approved, so danwei has monitoring reports (monitoring/demo.py)
+    "示例市第一中学学生心理健康教育服务": "approved",
+    "示例市第一中学图书馆图书资源更新": "approved",
 }
 
 RETURN_OPINIONS = {

@@ -62,6 +62,10 @@ class Command(BaseCommand):
 
         for line in report_lines(getattr(self, "summary", None) and self.summary.targets):
             w(line)
+        from monitoring.demo import report_lines as monitoring_lines
+
+        for line in monitoring_lines(getattr(self, "summary", None) and self.summary.monitoring):
+            w(line)
         w(f"审核记录：{ReviewRecord.objects.count()} 条")
         w("")
         w(f"演示用户（密码均为 {DEMO_PASSWORD}，仅供演示，切勿用于生产环境）：")
