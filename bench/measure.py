@@ -1,7 +1,9 @@
 #!/usr/bin/env python
 """Latency and throughput of the project list page and the project API under concurrent clients;
 with ``--targets``, of the target-sheet list page and API, and the time of importing and exporting
-a 10,000-row target workbook.
+a 10,000-row target workbook; with ``--monitoring`` (in-process, no server), of opening a Q3
+monitoring round for the latest year's 8,000 projects, recomputing all its lights against the same
+computation in one SQL statement, and importing 50,000 treasury payment rows.
 
 Starts gunicorn (production settings: DJANGO_DEBUG unset) on 127.0.0.1 against the PostgreSQL
 database DATABASE_URL points at, logs each client in, then lets ``--concurrency`` threads fire
@@ -10,6 +12,7 @@ as a Markdown table, printed and appended to bench/results/<date>.md. Loopback o
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jxt_bench python bench/measure.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jxt_bench python bench/measure.py --targets
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/jxt_bench python bench/measure.py --monitoring
 
 Fill the database first with bench/generate.py. See bench/README.md for what each figure means.
 """
@@ -32,6 +35,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -66,6 +70,14 @@ def parse_args():
     parser.add_argument("--excel-repeat", type=int, default=3, help="Excel 导入、导出各重复几次")
     parser.add_argument("--no-excel", action="store_true", help="--targets 时不测量 Excel")
     parser.add_argument("--import-user", default="bench_import", help="导入用的填报人账号（generate.py 建在市级）")
+    parser.add_argument(
+        "--monitoring",
+        action="store_true",
+        help="进程内测量：开启三季度监控批次、重算全部预警（与单条 SQL 对照）、导入国库支付数据；不启动 gunicorn，"
+        "在一个事务中执行后回滚（先运行 generate.py --targets）",
+    )
+    parser.add_argument("--payments", type=int, default=50000, help="--monitoring 时国库支付数据的行数")
+    parser.add_argument("--monitoring-repeat", type=int, default=3, help="--monitoring 时 Python 与 SQL 重算各重复几次")
     return parser.parse_args()
 
 
@@ -448,11 +460,382 @@ def excel_figures(args) -> list[ExcelResult]:
     return results
 
 
+# --- Dual monitoring (in-process, --monitoring) ------------------------------------------------
+
+# Deterministic pseudo-random numbers in [0, 1) from a row's id (Knuth's multiplicative hash), so
+# the bulk fill is one UPDATE and gives the same figures on every run.
+_U = "(((({id} + {salt}) * 2654435761) %% 1000003) / 1000003.0)"  # %% : the statements take parameters
+
+
+def _fill_figures(round_id: int) -> tuple[int, int]:
+    """Setup, not measured: random paid amounts and row figures written with one UPDATE each,
+    bypassing save_report. Like a real round, most figures are on track — 80 % of the budgets paid
+    60–90 %, 85 % of the rows near their pace (≥ at 62–115 % of the target, ≤ at 50–88 %, qualitative
+    达成) — and the rest spread over every band: paid 5–105 %, rows at 10–160 % of the target (blue
+    from 120 %), qualitative 部分达成 / 未达成 / not entered; 2 % of the paid amounts and 3 % of the
+    values are missing."""
+    from django.db import connection
+
+    from monitoring.models import MonitoringReport, MonitoringRow
+    from targets.models import Indicator
+
+    report, row, indicator = MonitoringReport._meta.db_table, MonitoringRow._meta.db_table, Indicator._meta.db_table
+    u = {n: _U.format(id="r.id", salt=n * 7919) for n in range(1, 6)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {report} r SET paid_to_date = CASE
+                    WHEN {u[1]} < 0.02 THEN NULL
+                    WHEN {u[3]} < 0.8 THEN round(r.budget_amount * (0.6 + 0.3 * {u[2]}), 2)
+                    ELSE round(r.budget_amount * (0.05 + {u[2]}), 2) END
+                WHERE r.round_id = %s""",
+            [round_id],
+        )
+        reports = cursor.rowcount
+        cursor.execute(
+            f"""UPDATE {row} r SET
+                    actual_value = CASE
+                        WHEN i.comparator = 'qualitative' OR {u[1]} < 0.03 THEN NULL
+                        WHEN {u[5]} >= 0.85 THEN round(i.target_value * (0.1 + 1.5 * {u[2]}), 4)
+                        WHEN i.comparator = 'lte' THEN round(i.target_value * (0.5 + 0.38 * {u[2]}), 4)
+                        ELSE round(i.target_value * (0.62 + 0.53 * {u[2]}), 4) END,
+                    progress = CASE
+                        WHEN i.comparator <> 'qualitative' THEN ''
+                        WHEN {u[5]} < 0.85 THEN 'achieved'
+                        ELSE (ARRAY['achieved', 'partly', 'not_achieved', ''])[1 + floor({u[3]} * 4)::int] END,
+                    expected_year_end = CASE WHEN i.comparator = 'qualitative' THEN NULL ELSE i.target_value END,
+                    outlook = (ARRAY['certain', 'likely', 'unlikely'])[1 + floor({u[4]} * 3)::int]
+                FROM {indicator} i, {report} rep
+                WHERE i.id = r.indicator_id AND rep.id = r.report_id AND rep.round_id = %s""",
+            [round_id],
+        )
+        return reports, cursor.rowcount
+
+
+def _snapshot(round_id: int, fields_of: dict):
+    """Python's results kept in temporary tables (dropped at the end of the transaction)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table, (db_table, fields, where) in fields_of.items():
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {table} ON COMMIT DROP AS SELECT id, {', '.join(fields)} FROM {db_table} x "
+                f"WHERE {where}",
+                [round_id],
+            )
+
+
+def _blank(round_id: int, fields_of: dict):
+    """Clear what both computations write, so the SQL must write every value itself."""
+    from django.db import connection
+
+    blanks = {"light": "''", "budget_light": "''", "judgement": "''", "rules": "'{}'::jsonb"}
+    with connection.cursor() as cursor:
+        for db_table, fields, where in fields_of.values():
+            sets = ", ".join(f"{f} = {blanks.get(f, 'NULL')}" for f in fields)
+            cursor.execute(f"UPDATE {db_table} x SET {sets} WHERE {where}", [round_id])
+
+
+def _mismatches(round_id: int, fields_of: dict) -> dict[str, int]:
+    """Per table: rows where any field of the SQL result differs from Python's (NULL-safe)."""
+    from django.db import connection
+
+    counts = {}
+    with connection.cursor() as cursor:
+        for table, (db_table, fields, where) in fields_of.items():
+            theirs = ", ".join(f"x.{f}" for f in fields)
+            ours = ", ".join(f"p.{f}" for f in fields)
+            cursor.execute(
+                f"SELECT count(*) FROM {db_table} x JOIN {table} p ON p.id = x.id "
+                f"WHERE {where} AND ({theirs}) IS DISTINCT FROM ({ours})",
+                [round_id],
+            )
+            counts[table] = cursor.fetchone()[0]
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            if cursor.fetchone()[0] != _count(db_table, where, round_id):
+                counts[table] = -1  # a row missing from one side
+    return counts
+
+
+def _count(db_table: str, where: str, round_id: int) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {db_table} x WHERE {where}", [round_id])
+        return cursor.fetchone()[0]
+
+
+def _treasury_workbook(fiscal_year, n: int, seed: int = 20260930) -> tuple[bytes, int]:
+    """The treasury's payment export for the year's bench projects: ``n`` payments, ~6 a project,
+    January to November (the ones after September 30 do not count for Q3), in the template's columns."""
+    import random
+
+    import openpyxl
+
+    from monitoring.treasury import COLUMNS, DATA_SHEET
+    from projects.models import Project
+
+    rng = random.Random(seed)
+    projects = list(
+        Project.objects.filter(fiscal_year=fiscal_year, code__startswith="BENCH-")
+        .order_by("code")
+        .values_list("code", "budget_amount")
+    )
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(DATA_SHEET)
+    ws.append([c.header for c in COLUMNS])
+    first, days = datetime.date(fiscal_year.year, 1, 5), 330
+    for i in range(n):
+        code, budget = projects[i % len(projects)]
+        amount = (budget * Decimal(str(rng.uniform(0.02, 0.16)))).quantize(Decimal("0.01"))
+        pay_date = first + datetime.timedelta(days=rng.randrange(days))
+        voucher, payee = f"GK{fiscal_year.year}{i + 1:08d}", f"基准供应商{rng.randrange(1, 400):03d}有限公司"
+        ws.append([code, pay_date, amount, voucher, payee, "项目进度款"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue(), n
+
+
+@dataclass
+class Step:
+    name: str
+    scale: str
+    seconds: list[float]
+    measured: bool = True
+    note: str = ""
+
+    def row(self) -> str:
+        median = statistics.median(self.seconds)
+        spread = f"{min(self.seconds):.1f}–{max(self.seconds):.1f}" if len(self.seconds) > 1 else ""
+        return (
+            f"| {self.name} | {self.scale} | {len(self.seconds)} | {median:.1f} | {spread} | "
+            f"{'计时' if self.measured else '准备（不计）'} | {self.note} |"
+        )
+
+
+def _timed(fn, *args, **kwargs):
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
+def monitoring_report(args, started_at) -> str:
+    """Open a Q3 round, fill it, recompute every light in Python and in one SQL statement (checked
+    equal), import the treasury export — all in one transaction rolled back at the end, so the bench
+    database stays as generate.py left it and every run measures the same work."""
+    import monitoring_sql
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection, transaction
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from monitoring import services
+    from monitoring import treasury as treasury_import
+    from monitoring.choices import ImportStatus
+    from monitoring.models import MonitoringReport, MonitoringRound, MonitoringRow, TreasuryPayment
+    from projects.excel import XLSX_MIME
+    from projects.models import FiscalYear
+    from targets.choices import SheetStatus
+    from targets.models import TargetSheet
+
+    office = get_user_model().objects.get(username=args.user)
+    fiscal_year = FiscalYear.objects.get(year=_latest_bench_year())
+    if MonitoringRound.objects.filter(fiscal_year=fiscal_year, kind="quarter", number=3).exists():
+        raise SystemExit(f"{fiscal_year.year} 年度已有三季度监控批次：换一个基准库，或先删除该批次。")
+    steps, stored = [], None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        db_version = cursor.fetchone()[0]
+    load = os.getloadavg()
+    try:
+        with transaction.atomic():
+            # Setup: the latest year is in budget season (52 % approved); monitoring runs on approved targets.
+            sheets = TargetSheet.objects.filter(
+                project__code__startswith="BENCH-", project__fiscal_year=fiscal_year, is_current=True
+            ).exclude(status=SheetStatus.APPROVED)
+            approved, seconds = _timed(sheets.update, status=SheetStatus.APPROVED, approved_at=timezone.now())
+            steps.append(Step("批复其余绩效目标表（一条 UPDATE，绕过服务）", f"{approved:,} 张", [seconds], False))
+
+            print("开启三季度监控批次……", flush=True)
+            monitoring_round, seconds = _timed(services.open_round, office, fiscal_year, "quarter", 3, note="基准测试")
+            reports = MonitoringReport.objects.filter(round=monitoring_round).count()
+            rows = MonitoringRow.objects.filter(report__round=monitoring_round).count()
+            steps.append(
+                Step(
+                    "(a) 开启三季度监控批次 `services.open_round`",
+                    f"{reports:,} 张监控表、{rows:,} 条指标行",
+                    [seconds],
+                    note=f"{reports / seconds:,.0f} 张/秒，{rows / seconds:,.0f} 行/秒",
+                )
+            )
+            (filled_reports, filled_rows), seconds = _timed(_fill_figures, monitoring_round.pk)
+            with connection.cursor() as cursor:
+                for model in (MonitoringReport, MonitoringRow):  # the planner has not seen the new rows yet
+                    cursor.execute(f"ANALYZE {model._meta.db_table}")
+            steps.append(
+                Step(
+                    "(b) 填入随机的支付数和完成值（SQL UPDATE，绕过 save_report），ANALYZE",
+                    f"{filled_reports:,} 张、{filled_rows:,} 行",
+                    [seconds],
+                    False,
+                )
+            )
+            ids = list(MonitoringReport.objects.filter(round=monitoring_round).values_list("pk", flat=True))
+            fields_of = {
+                "bench_python_reports": (
+                    MonitoringReport._meta.db_table,
+                    monitoring_sql.REPORT_FIELDS,
+                    "x.round_id = %s",
+                ),
+                "bench_python_rows": (
+                    MonitoringRow._meta.db_table,
+                    monitoring_sql.ROW_FIELDS,
+                    f"x.report_id IN (SELECT id FROM {MonitoringReport._meta.db_table} WHERE round_id = %s)",
+                ),
+            }
+            python, sql, mismatches = [], [], []
+            for i in range(args.monitoring_repeat):
+                print(f"重算全部预警：Python（第 {i + 1} 次）……", flush=True)
+                _blank(monitoring_round.pk, fields_of)
+                python.append(_timed(services.recompute_reports, ids)[1])
+                _snapshot(monitoring_round.pk, fields_of)
+                print(f"重算全部预警：单条 SQL（第 {i + 1} 次）……", flush=True)
+                _blank(monitoring_round.pk, fields_of)
+                updated, seconds = _timed(monitoring_sql.recompute, ids)
+                if updated != len(ids):
+                    raise SystemExit(f"SQL 只更新了 {updated} 张监控表（应为 {len(ids)} 张）。")
+                sql.append(seconds)
+                mismatches.append(_mismatches(monitoring_round.pk, fields_of))
+            scale = f"{len(ids):,} 张、{rows:,} 行"
+            ratio = statistics.median(python) / statistics.median(sql)
+            steps.append(
+                Step(
+                    "(c) 重算全部预警 `services.recompute_reports(ids)`",
+                    scale,
+                    python,
+                    note=f"{rows / statistics.median(python):,.0f} 行/秒",
+                )
+            )
+            steps.append(
+                Step(
+                    "(d) 同一计算：一条 SQL（UPDATE … FROM，CTE 先更新指标行）",
+                    scale,
+                    sql,
+                    note=f"{rows / statistics.median(sql):,.0f} 行/秒；Python ÷ SQL = {ratio:.1f}",
+                )
+            )
+            lights = dict(
+                MonitoringReport.objects.filter(round=monitoring_round).values_list("light").annotate(n=Count("pk"))
+            )
+            row_lights = dict(
+                MonitoringRow.objects.filter(report__round=monitoring_round)
+                .values_list("light")
+                .annotate(n=Count("pk"))
+            )
+
+            print(f"生成 {args.payments:,} 行国库支付数据……", flush=True)
+            (content, payments), seconds = _timed(_treasury_workbook, fiscal_year, args.payments)
+            steps.append(
+                Step(
+                    "(e) 生成国库支付数据 Excel（openpyxl 只写模式）",
+                    f"{payments:,} 行，{len(content) / 1024 / 1024:.1f} MB",
+                    [seconds],
+                    False,
+                )
+            )
+            upload = SimpleUploadedFile("国库集中支付数据_基准.xlsx", content, content_type=XLSX_MIME)
+            # start_import queues the task on commit; this transaction is rolled back, so nothing is queued.
+            stored, seconds = _timed(treasury_import.start_import, office, fiscal_year, upload)
+            steps.append(Step("(e) 上传并校验文件 `treasury.start_import`", f"{len(content):,} 字节", [seconds]))
+            parts = {}
+
+            def part(name, fn):
+                def wrapper(*a, **kw):
+                    result, seconds = _timed(fn, *a, **kw)
+                    parts[name] = parts.get(name, 0) + seconds
+                    return result
+
+                return wrapper
+
+            originals = (treasury_import._read_rows, services.refresh_paid_from_treasury, services.recompute_reports)
+            treasury_import._read_rows = part("read", originals[0])
+            services.refresh_paid_from_treasury = part("refresh", originals[1])
+            services.recompute_reports = part("recompute", originals[2])
+            try:
+                print(f"导入 {payments:,} 行国库支付数据……", flush=True)
+                done, seconds = _timed(treasury_import.run_import, stored)
+            finally:
+                treasury_import._read_rows, services.refresh_paid_from_treasury, services.recompute_reports = originals
+            if done.status != ImportStatus.SUCCEEDED or done.created_count != payments:
+                shown = "\n".join(f"    {e}" for e in (done.errors or [])[:10])
+                raise SystemExit(f"国库支付数据导入失败：{done.message}\n{shown}")
+            in_db = TreasuryPayment.objects.filter(source_import=done).count()
+            write = seconds - parts.get("read", 0) - parts.get("refresh", 0)
+            steps.append(
+                Step(
+                    "(e) 导入国库支付数据 `treasury.run_import`",
+                    f"{payments:,} 行 → {in_db:,} 条支付记录，重算 {done.reports_updated:,} 张监控表",
+                    [seconds],
+                    note=(
+                        f"{payments / seconds:,.0f} 行/秒；读取校验 {parts.get('read', 0):.1f} s，"
+                        f"打开文件与写入支付记录 {write:.1f} s，刷新支付数并重算预警 {parts.get('refresh', 0):.1f} s"
+                        f"（其中重算 {parts.get('recompute', 0):.1f} s）"
+                    ),
+                )
+            )
+            transaction.set_rollback(True)  # the bench database stays as generated
+    finally:
+        if stored is not None:
+            stored.file.storage.delete(stored.file.name)
+    return _monitoring_text(args, started_at, fiscal_year, steps, mismatches, lights, row_lights, db_version, load)
+
+
+def _monitoring_text(args, started_at, fiscal_year, steps, mismatches, lights, row_lights, db_version, load) -> str:
+    import monitoring_sql
+
+    from monitoring.choices import Light
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+    def spread(counts):
+        return "，".join(f"{label} {counts.get(value, 0):,}" for value, label in [*Light.choices, ("", "未亮灯")])
+
+    worst = {table: max(m[table] for m in mismatches) for table in mismatches[0]}
+    verdict = (
+        "全部一致"
+        if not any(worst.values())
+        else f"不一致：监控表 {worst['bench_python_reports']}，指标行 {worst['bench_python_rows']}（-1 = 行数不同）"
+    )
+    return "\n".join(
+        [
+            f"## 双监控基准测试 {started_at:%Y-%m-%d %H:%M}（北京时间，提交 {commit or '?'}）",
+            "",
+            f"- 数据：{fiscal_year.year} 年度基准项目的三季度监控（时间进度 75%）；预警 {spread(lights)}；"
+            f"指标行 {spread(row_lights)}",
+            f"- 校验：每次重算后逐字段比对 SQL 与 Python 的结果（监控表 {', '.join(monitoring_sql.REPORT_FIELDS)}；"
+            f"指标行 {', '.join(monitoring_sql.ROW_FIELDS)}），{args.monitoring_repeat} 次均为：{verdict}",
+            f"- 进程内直接调用服务函数，postgresql {db_version}，同机；全部在一个事务中执行后回滚（提交本身不计时）",
+            f"- 机器：{os.cpu_count()} 核 CPU，与其他工作共用；测量前 1/5/15 分钟负载 "
+            + " / ".join(f"{x:.2f}" for x in load),
+            "",
+            "| 步骤 | 规模 | 次数 | 中位 s | 范围 s | 类别 | 说明 |",
+            "|---|---|---:|---:|---|---|---|",
+            *(step.row() for step in steps),
+            "",
+        ]
+    )
+
+
 def main():
     args = parse_args()
     _django.setup(require_postgres=not args.allow_sqlite)
     RESULTS.mkdir(parents=True, exist_ok=True)
     started_at = datetime.datetime.now()
+    if args.monitoring:
+        return write_results(monitoring_report(args, started_at), started_at)
     info = context(args, args.user)
     if not info["visible"]:
         raise SystemExit(f"{args.user} 看不到任何项目：先运行 bench/generate.py。")
@@ -500,7 +883,10 @@ def main():
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)
-    text = report(args, info, results, started_at, excel)
+    write_results(report(args, info, results, started_at, excel), started_at)
+
+
+def write_results(text: str, started_at: datetime.datetime):
     print()
     print(text)
     out = RESULTS / f"{started_at:%Y-%m-%d}.md"
