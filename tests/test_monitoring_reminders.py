@@ -176,3 +176,21 @@ def test_inbox_counts_for_each_role(city, report):
     )
     perform_transition(rectification, "submit", city.clerk)
     assert items(city.finance)["整改待确认"] == 1 and "整改待确认" not in items(city.office)
+
+
+def test_opening_a_round_tells_each_units_clerks_once(city, django_capture_on_commit_callbacks, settings):
+    from monitoring.tasks import notify_round_opened
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    projects = [
+        f.ProjectFactory(fiscal_year=city.year, unit=unit) for unit in (city.unit_a1, city.unit_a1, city.unit_b1)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        monitoring_round = f.open_q3(city, *projects)
+    (notice,) = Notice.objects.filter(recipient=city.clerk)
+    assert notice.title == "2026年第三季度绩效监控：本单位有 2 张绩效监控表待填报"
+    assert notice.url == f"/monitoring/reports/?round={monitoring_round.pk}"
+    assert "2026年10月15日 前填报" in notice.body
+    assert Notice.objects.filter(recipient=city.other_clerk, title__contains="有 1 张").count() == 1
+    assert not Notice.objects.filter(recipient__in=[city.clerk_a2, city.reviewer]).exists()  # no reports of theirs
+    assert notify_round_opened(monitoring_round.pk) == 0  # a second run sends nothing
