@@ -78,8 +78,7 @@ class RectificationFilterSet(django_filters.FilterSet):
     def filter_open(self, queryset, name, value):
         if value is None:
             return queryset
-        is_open = {"status__in": OPEN_RECTIFICATION_STATES}
-        return queryset.filter(**is_open) if value else queryset.exclude(**is_open)
+        return queryset.open() if value else queryset.exclude(status__in=OPEN_RECTIFICATION_STATES)
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts.choices import Role
 from workflow.inbox import InboxItem, InboxKind, register
 
-from .choices import OPEN_RECTIFICATION_STATES, RectificationStatus, ReportStatus, RoundStatus
+from .choices import RectificationStatus, ReportStatus, RoundStatus
 from .models import MonitoringReport, Rectification
 
 
@@ -42,7 +42,7 @@ def monitoring_items(user) -> list[InboxItem]:
             items.append(InboxItem(InboxKind.TO_REVIEW, "绩效监控表待审核", count, _reports_url(status)))
     rectifications = Rectification.objects.visible_to(user)
     if user.has_role(Role.UNIT_STAFF, Role.DEPT_REVIEWER):
-        count = rectifications.filter(status__in=OPEN_RECTIFICATION_STATES).count()
+        count = rectifications.open().count()
         items.append(InboxItem(InboxKind.TO_FILL, "整改待报送", count, _rectifications_url()))
     if user.has_role(Role.FINANCE_REVIEWER, Role.PERFORMANCE_OFFICE):
         count = rectifications.filter(status=RectificationStatus.SUBMITTED, confirmer_role__in=user.roles).count()

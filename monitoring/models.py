@@ -437,9 +437,6 @@ class Rectification(models.Model):
 class FundingActionQuerySet(ScopedQuerySet):
     org_lookup = "project__unit"
 
-    def active(self):
-        return self.filter(status=FundingActionStatus.ACTIVE)
-
 
 class FundingAction(models.Model):
     """资金处置: the performance office suspends (暂缓拨款) or stops (停止拨款) a project's funds, or

@@ -26,7 +26,7 @@ from accounts.choices import Role
 from notifications.reminders import Deadline, DeadlineKind, people_by_role, register_deadline_source
 from projects.calendar import WorkingCalendar
 
-from .choices import OPEN_RECTIFICATION_STATES, RectificationStatus, ReportStatus, RoundStatus
+from .choices import RectificationStatus, ReportStatus, RoundStatus
 from .models import MonitoringReport, Rectification
 
 REVIEWER = {ReportStatus.DEPT_REVIEW: Role.DEPT_REVIEWER, ReportStatus.FINANCE_REVIEW: Role.FINANCE_REVIEWER}
@@ -35,12 +35,6 @@ WAITING = (ReportStatus.DRAFT, ReportStatus.RETURNED, *REVIEWER)
 
 def _arrival(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment, timezone.get_default_timezone()).date()
-
-
-def _calendar(starts: list[datetime.date], longest: int) -> WorkingCalendar | None:
-    if not starts:
-        return None
-    return WorkingCalendar.load(min(starts), max(starts) + datetime.timedelta(days=longest * 2 + 30))
 
 
 def report_due(report: MonitoringReport, calendar: WorkingCalendar) -> tuple[datetime.date, str]:
@@ -67,7 +61,7 @@ def monitoring_report_deadlines(today: datetime.date) -> list[Deadline]:
     if not reports:
         return []
     longest = max(r.round.fiscal_year.monitoring_review_days for r in reports)
-    calendar = _calendar([_arrival(r.state_changed_at) for r in reports], longest)
+    calendar = WorkingCalendar.for_deadlines((_arrival(r.state_changed_at) for r in reports), longest)
 
     def who(report):
         if report.status == ReportStatus.DEPT_REVIEW:
@@ -103,15 +97,17 @@ def monitoring_report_deadlines(today: datetime.date) -> list[Deadline]:
 @register_deadline_source
 def rectification_deadlines(today: datetime.date) -> list[Deadline]:
     rectifications = list(
-        Rectification.objects.filter(status__in=[*OPEN_RECTIFICATION_STATES, RectificationStatus.SUBMITTED])
+        Rectification.objects.exclude(status=RectificationStatus.CONFIRMED)
         .select_related("project__fiscal_year")
         .order_by("pk")
     )
     if not rectifications:
         return []
     answered = [r for r in rectifications if r.status == RectificationStatus.SUBMITTED]
-    longest = max((r.project.fiscal_year.monitoring_review_days for r in answered), default=0)
-    calendar = _calendar([_arrival(r.state_changed_at) for r in answered], longest)
+    calendar = None
+    if answered:
+        longest = max(r.project.fiscal_year.monitoring_review_days for r in answered)
+        calendar = WorkingCalendar.for_deadlines((_arrival(r.state_changed_at) for r in answered), longest)
     wanted = set()
     for r in rectifications:
         if r.status == RectificationStatus.SUBMITTED:

@@ -13,14 +13,15 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from accounts.choices import Role
-from projects.calendar import WorkingCalendar, WorkingDayResult, add_working_days
+from notifications.reminders import people_by_role
+from projects.calendar import WorkingDayResult, add_working_days
+from projects.models import WAN
 from targets.choices import Comparator, IndicatorPeriod, SheetStatus
 from targets.models import Indicator, TargetSheet
 from workflow.audit import AuditEventKind, record_event, snapshot
@@ -369,7 +370,7 @@ def refresh_paid_from_treasury(fiscal_year, project_ids=None) -> int:
 # --- filling a report ------------------------------------------------------------------------------
 
 
-def _decimal(value, label: str, errors: list, *, allow_negative=False) -> Decimal | None:
+def _decimal(value, label: str, errors: list) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
@@ -380,7 +381,7 @@ def _decimal(value, label: str, errors: list, *, allow_negative=False) -> Decima
     if not number.is_finite():
         errors.append(f"{label}须为数字（当前为“{value}”）。")
         return None
-    if number < 0 and not allow_negative:
+    if number < 0:
         errors.append(f"{label}不能为负数。")
         return None
     return number
@@ -430,13 +431,12 @@ def apply_input(report: MonitoringReport, rows: list[MonitoringRow], data: dict)
     return errors
 
 
-def preview_report(report: MonitoringReport, data: dict) -> tuple[list[MonitoringRow], list[str]]:
-    """The lights ``data`` would give, computed on copies in memory — nothing is saved (the
-    editor's live check). Returns the rows and what could not be read."""
-    rows = rows_of(report)
+def preview_report(report: MonitoringReport, rows: list[MonitoringRow], data: dict) -> list[str]:
+    """Put ``data`` on ``report`` and its ``rows`` in memory and light them — nothing is saved (the
+    editor's live check). Returns what could not be read."""
     errors = apply_input(report, rows, data)
     compute_lights(report, rows, WarningRules.of(report.round.fiscal_year))
-    return rows, errors
+    return errors
 
 
 @transaction.atomic
@@ -629,15 +629,8 @@ def issue_rectification(report: MonitoringReport, user, *, issues: str, requirem
 
 def answerers(project) -> list:
     """Who answers a rectification: the project unit's clerks and its department's reviewers."""
-    User = get_user_model()
-    return list(
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(groups__name=Role.UNIT_STAFF, organization=project.unit_id)
-            | Q(groups__name=Role.DEPT_REVIEWER, organization=project.department_id)
-        )
-        .distinct()
-    )
+    wanted = {(Role.UNIT_STAFF, project.unit_id), (Role.DEPT_REVIEWER, project.department_id)}
+    return [user for users in people_by_role(wanted).values() for user in users]
 
 
 @transaction.atomic
@@ -663,14 +656,6 @@ def answer_rectification(rectification: Rectification, user, *, measures=None, o
         after=snapshot(rectification, ["measures", "outcome"]),
     )
     return rectification
-
-
-def review_due(arrived: datetime.datetime, days: int, calendar: WorkingCalendar | None = None) -> WorkingDayResult:
-    """A review step is due ``days`` Chinese working days after the object arrived (a local date)."""
-    start = timezone.localtime(arrived, timezone.get_default_timezone()).date()
-    if calendar is None:
-        return add_working_days(start, days)
-    return calendar.add_working_days(start, days)
 
 
 # --- funding actions ------------------------------------------------------------------------------
@@ -713,7 +698,7 @@ def record_funding_action(user, project, *, kind: str, amount, reason: str, repo
     notify(
         Message.FUNDING_ACTION,
         answerers(project),
-        title=f"{action.get_kind_display()}：{project.name}（{value / 10000:,.2f} 万元）",
+        title=f"{action.get_kind_display()}：{project.name}（{value / WAN:,.2f} 万元）",
         body=action.reason,
         url=project.get_absolute_url(),
     )

@@ -7,14 +7,12 @@ and every write goes through ``monitoring.services`` or ``perform_transition``. 
 editor's live lights are an htmx partial.
 """
 
-import datetime
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
@@ -22,12 +20,13 @@ from projects.calendar import WorkingCalendar
 from projects.models import FiscalYear, Project
 from projects.uploads import attachments_for
 from projects.views import _filter_form, paginate, refuse
+from targets.choices import SheetStatus
 from targets.services import can_write_targets
 from workflow.errors import TransitionForbidden, WorkflowError
 from workflow.transition_views import TransitionView, actions_context, review_history
 
 from . import overview, permissions, services
-from .choices import DECIDED_REPORT_STATES, EDITABLE_REPORT_STATES, LIGHTS_NEEDING_REASON, PaidSource
+from .choices import DECIDED_REPORT_STATES, EDITABLE_REPORT_STATES, LIGHTS_NEEDING_REASON, Light, PaidSource
 from .filters import FundingActionFilterSet, MonitoringReportFilterSet, RectificationFilterSet
 from .forms import EDITOR_CHOICES, FundingActionForm, LiftForm, RectificationAnswerForm, ReportEditorForm, RoundOpenForm
 from .lights import WarningRules
@@ -43,34 +42,24 @@ REQUIREMENTS_PARAM = {
     "kind": "text",
     "actions": {"rectify"},
 }
-# Filters of the round overview: the round is the page itself.
-ROUND_PAGE_HIDDEN = ("round", "year")
 
 
 def _reports(user):
     return MonitoringReport.objects.visible_to(user).with_list_related()
 
 
-def _round_choices():
-    rounds = MonitoringRound.objects.select_related("fiscal_year").order_by("-fiscal_year__year", "-period_end")
-    return [("", "全部"), *((str(r.pk), str(r)) for r in rounds)]
-
-
-def _report_filter_form(filterset, hidden=("round",), with_rounds=True):
+def _report_filter_form(filterset, user, with_rounds=True):
+    """The report filters for a page: the API's round id and year become a select of the rounds
+    the user may see (first), or go when the page is the round itself."""
     form = _filter_form(filterset)
-    for name in hidden:
-        form.fields.pop(name, None)
+    form.fields.pop("round", None)
     form.fields.pop("year", None)
     if with_rounds:
-        form.fields = {
-            "round": forms.ChoiceField(
-                label="监控批次",
-                required=False,
-                choices=_round_choices(),
-                widget=forms.Select(attrs={"class": "form-select"}),
-            ),
-            **form.fields,
-        }
+        rounds = MonitoringRound.objects.visible_to(user).select_related("fiscal_year")
+        choices = [("", "全部"), *((str(r.pk), str(r)) for r in rounds)]
+        select = forms.Select(attrs={"class": "form-select"})
+        round_field = forms.ChoiceField(label="监控批次", required=False, choices=choices, widget=select)
+        form.fields = {"round": round_field, **form.fields}
     return form
 
 
@@ -91,7 +80,7 @@ class RoundListView(View):
             .annotate(
                 total=Count("pk"),
                 submitted=Count("pk", filter=~Q(status__in=EDITABLE_REPORT_STATES)),
-                red=Count("pk", filter=Q(light="red")),
+                red=Count("pk", filter=Q(light=Light.RED)),
             )
         }
         for monitoring_round in rounds:
@@ -133,8 +122,7 @@ class RoundOpenView(View):
         return self.render_form(form)
 
     def render_form(self, form):
-        years = {fy.pk: fy for fy in FiscalYear.objects.all()}
-        return render(self.request, "monitoring/round_form.html", {"form": form, "years": years.values()})
+        return render(self.request, "monitoring/round_form.html", {"form": form, "years": FiscalYear.objects.all()})
 
 
 class RoundOverviewView(View):
@@ -159,7 +147,7 @@ class RoundOverviewView(View):
             "monitoring/round_overview.html",
             {
                 "round": monitoring_round,
-                "filter_form": _report_filter_form(filterset, hidden=ROUND_PAGE_HIDDEN, with_rounds=False),
+                "filter_form": _report_filter_form(filterset, user, with_rounds=False),
                 "totals": overview.totals(filtered),
                 "lines": lines,
                 "chart": overview.chart_data(lines, progress),
@@ -202,7 +190,7 @@ class ReportListView(View):
             request,
             "monitoring/report_list.html",
             {
-                "filter_form": _report_filter_form(filterset),
+                "filter_form": _report_filter_form(filterset, request.user),
                 "page_obj": page,
                 "reports": page.object_list,
                 "export_query": request.GET.urlencode(),
@@ -216,10 +204,11 @@ def _get_report(request, pk) -> MonitoringReport:
     return get_object_or_404(queryset, pk=pk)
 
 
-def _blocked(report) -> str:
+def _blocked(report, problems=None) -> str:
+    """Why the report cannot be submitted yet ("" when it can, or is no longer the unit's)."""
     if not report.is_editable:
         return ""
-    problems = services.report_problems(report)
+    problems = services.report_problems(report) if problems is None else problems
     return f"尚有 {len(problems)} 项须处理后才能报送（见“报送前检查”）。" if problems else ""
 
 
@@ -227,9 +216,8 @@ def _current_due(report) -> tuple | None:
     """(due date, calendar warning) of the step the report waits at; None once decided."""
     if report.status in DECIDED_REPORT_STATES:
         return None
-    arrived = timezone.localtime(report.state_changed_at).date()
-    days = report.round.fiscal_year.monitoring_review_days
-    return report_due(report, WorkingCalendar(arrived, arrived + datetime.timedelta(days=days * 2 + 30)))
+    arrived = timezone.localdate(report.state_changed_at)
+    return report_due(report, WorkingCalendar.for_deadlines([arrived], report.round.fiscal_year.monitoring_review_days))
 
 
 def report_actions(report, user, **kwargs) -> dict:
@@ -258,13 +246,13 @@ class ReportDetailView(View):
             "history": review_history(report),
             "can_edit": permissions.can_fill_report(user, report)[0],
             "can_adjust": sheet.is_current and can_write_targets(user, report.project)[0],
-            "adjustments": sheet.adjustments.exclude(status="approved").order_by("-version")[:1],
+            "adjustments": sheet.adjustments.exclude(status=SheetStatus.APPROVED).order_by("-version")[:1],
             "rectifications": Rectification.objects.visible_to(user).for_source(report),
             "funding_actions": FundingAction.objects.visible_to(user).filter(project=report.project),
             "can_fund": permissions.can_manage_funding(user)[0],
             "needs_reason": LIGHTS_NEEDING_REASON,
             "active": "reports",
-            **report_actions(report, user, blocked=_blocked(report)),
+            **report_actions(report, user, blocked=_blocked(report, problems)),
         }
         return render(request, "monitoring/report_detail.html", context)
 
@@ -344,8 +332,8 @@ class ReportEditView(ReportGuardMixin, View):
                 else:
                     messages.success(request, "已保存，检查通过，可以报送主管部门。")
                 return redirect(report)
-        preview_rows, parse_errors = services.preview_report(self.report, data)
-        context = editor_context(self.report, form, preview_rows, form.errors or parse_errors)
+        parse_errors = services.preview_report(self.report, rows, data)
+        context = editor_context(self.report, form, rows, form.errors or parse_errors)
         return render(request, "monitoring/report_edit.html", context, status=400)
 
 
@@ -358,9 +346,8 @@ class ReportCheckView(ReportGuardMixin, View):
     def post(self, request, pk):
         rows = services.rows_of(self.report)
         form = ReportEditorForm(self.report, rows, request.POST)
-        data = form.service_data()
-        preview_rows, errors = services.preview_report(self.report, data)
-        context = editor_context(self.report, form, preview_rows, [*form.errors, *errors])
+        errors = services.preview_report(self.report, rows, form.service_data())
+        context = editor_context(self.report, form, rows, [*form.errors, *errors])
         return render(request, "monitoring/_report_check.html", context)
 
 
@@ -563,4 +550,4 @@ class FundingLiftView(View):
             messages.error(request, error.message)
         else:
             messages.success(request, f"已解除{action.get_kind_display()}。")
-        return redirect(reverse("monitoring:funding_detail", args=[action.pk]))
+        return redirect(action)

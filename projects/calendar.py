@@ -121,6 +121,13 @@ class WorkingCalendar:
     def load(cls, start: datetime.date, end: datetime.date) -> "WorkingCalendar":
         return cls(start, end)
 
+    @classmethod
+    def for_deadlines(cls, starts, days: int) -> "WorkingCalendar":
+        """The table for every due date ``days`` working days (at most) after one of ``starts`` —
+        what a reminder source needs, loaded once (two queries)."""
+        starts = list(starts)
+        return cls(min(starts), max(starts) + _window(days))
+
     def _load(self, first: datetime.date, last: datetime.date) -> None:
         if first <= last:
             self._exceptions.update(_exceptions(first, last))

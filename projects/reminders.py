@@ -95,9 +95,7 @@ def preassessment_deadlines(today: datetime.date) -> list[Deadline]:
         prefetch_related_objects(expert_reviews, Prefetch("experts", queryset=Expert.objects.select_related("user")))
     arrivals = {pa.pk: _arrival(pa) for pa in candidates}
     longest = max(pa.project.fiscal_year.preassessment_review_days for pa in candidates)
-    calendar = WorkingCalendar.load(
-        min(arrivals.values()), max(arrivals.values()) + datetime.timedelta(days=longest * 2 + 30)
-    )
+    calendar = WorkingCalendar.for_deadlines(arrivals.values(), longest)
     people = _people(candidates)
 
     deadlines = []

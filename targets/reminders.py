@@ -54,9 +54,8 @@ def _calendar(sheets: list[TargetSheet]) -> WorkingCalendar | None:
     """The calendar table once for every due date counted from these sheets' arrivals."""
     if not sheets:
         return None
-    arrivals = [_arrival(s) for s in sheets]
     longest = max(s.project.fiscal_year.target_review_days for s in sheets)
-    return WorkingCalendar.load(min(arrivals), max(arrivals) + datetime.timedelta(days=longest * 2 + 30))
+    return WorkingCalendar.for_deadlines((_arrival(s) for s in sheets), longest)
 
 
 @register_deadline_source
